@@ -1,0 +1,91 @@
+/**
+ * The contract between the runtime core and the native stage (native/).
+ * Node never calls clone/setns/unshare/mount/pivot_root itself: it hands one
+ * of these requests to the native library, which does the work in a
+ * single-threaded forked stage that never returns into JavaScript.
+ */
+
+export interface BindMount {
+  /** Host path (must exist). */
+  source: string;
+  /** Absolute path inside the container. */
+  target: string;
+  readonly: boolean;
+}
+
+/** An overlay root: image layers (lowest first) plus the container's own dirs. */
+export interface RootfsPlan {
+  /** Lower layers, bottom first. The native stage reverses them for overlay's lowerdir= (top first). */
+  lowerdirs: string[];
+  upperdir: string;
+  workdir: string;
+  /** Empty host directory the overlay is mounted on, inside the container's mount namespace only. */
+  mountpoint: string;
+}
+
+/**
+ * Where the payload's stdio goes.
+ * - journal: stdout/stderr are one journald stream connection made by the
+ *   init stage after it sits in the scope, so journald attributes the lines to
+ *   the scope unit; stdin is /dev/null. `identifier` becomes SYSLOG_IDENTIFIER.
+ * - inherit: the CLI's own fds 0,1,2 (foreground `run`).
+ */
+export type StdioPlan = { kind: 'journal'; identifier: string } | { kind: 'inherit' };
+
+export interface SpawnRequest {
+  /** Container name (machine name). */
+  name: string;
+  hostname: string;
+  rootfs: RootfsPlan;
+  binds: BindMount[];
+  /** argv[0] is resolved against PATH from env inside the container when it has no slash. */
+  argv: string[];
+  /** "K=V" strings. */
+  env: string[];
+  /** Working directory inside the container. */
+  cwd: string;
+  /** true for --network host: no new network namespace. */
+  shareHostNetwork: boolean;
+  stdio: StdioPlan;
+  /** Absolute host path where the monitor writes the payload's exit status (decimal, 128+signal when killed) when it ends. */
+  exitFile: string;
+}
+
+/**
+ * A container whose init stage is parked at the barrier: it exists (so a scope
+ * can be created with PIDs=[initPid, monitorPid]) but has mounted nothing and
+ * runs no payload yet.
+ */
+export interface ParkedContainer {
+  /** Host PID of the container's PID 1 (the machine leader). */
+  readonly initPid: number;
+  /** Host PID of the small native monitor that waits for init and records its exit status. */
+  readonly monitorPid: number;
+  /**
+   * Lets init proceed: mounts, pivot_root, exec. Returns once the payload has
+   * been exec'd; throws KernelError naming the stage, syscall, errno and path
+   * when any step before exec failed (init has then exited).
+   */
+  release(): void;
+  /** Kills the parked stages (undo step). Safe to call twice. */
+  abort(): void;
+}
+
+export interface ExecRequest {
+  /** Host PID of the container's init, whose namespaces are joined. */
+  leaderPid: number;
+  argv: string[];
+  env: string[];
+  cwd: string;
+}
+
+/** A process that has joined the container's namespaces and waits at the barrier. */
+export interface ParkedExec {
+  /** Host PID of the process that will exec the command (to attach to the scope). */
+  readonly pid: number;
+  /** Lets it exec; throws KernelError if setns/chdir/exec failed. */
+  release(): void;
+  /** Resolves with the exit status (128+signal when killed). */
+  wait(): Promise<number>;
+  abort(): void;
+}
