@@ -1,0 +1,35 @@
+/**
+ * A container as the user asked for it, before validation: every value is
+ * still the text that was typed (a flag) or written (a settings file). Flags
+ * and settings files both produce this shape; config/spec.ts validates the
+ * merge of them into a ContainerSpec.
+ */
+export interface ContainerOptions {
+  image?: string;
+  /** Payload argv; an empty array means "the image's default". */
+  command?: string[];
+  /** "0.5" (CPUs). Settings' CPUQuota=50% arrives here as "0.5". */
+  cpus?: string;
+  /** "64M", "1G", bytes; binary units. */
+  memory?: string;
+  /** "100" or "infinity". */
+  pidsLimit?: string;
+  /** "0-1,3". */
+  cpusetCpus?: string;
+  ioWeight?: string;
+  hostname?: string;
+  /** "K=V" entries, accumulated. */
+  env?: string[];
+  /** "SRC:DST[:ro]" entries, accumulated. */
+  bind?: string[];
+  workdir?: string;
+  /** "bridge" | "none" | "host" | "macvlan:PARENT" | "ipvlan:PARENT". */
+  network?: string;
+  ip?: string;
+  /** "[HOSTIP:]HOSTPORT:CPORT[/tcp|udp]" entries. */
+  publish?: string[];
+  dns?: string[];
+}
+
+/** Where a value came from, for `tsmachine config NAME`: "default", "flag", or "FILE:LINE". */
+export type OptionOrigins = Partial<Record<keyof ContainerOptions, string>>;
