@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// Builds everything a checkout needs to run and test tsmachine:
+//   build/            tsc output of src/ and test/ (tests run from here)
+//   dist/tsmachine.mjs   the CLI as one esbuild bundle (fewer files to load: faster start)
+//   native/build/     libtsmachine.so and tsm-monitor (make -C native)
+//   build/images/httpd   the built-in image, made from Debian's busybox-static
+// Plain Node (18+) with no dependencies beyond the project's devDependencies.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync, renameSync, openSync, readSync, closeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const only = new Set(process.argv.slice(2));
+const want = (step) => only.size === 0 || only.has(step);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...opts });
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) { console.error(`build: ${cmd} ${args.join(' ')} failed (exit ${r.status})`); process.exit(1); }
+}
+
+function timed(label, fn) {
+  const t0 = performance.now();
+  fn();
+  console.log(`build: ${label} (${Math.round(performance.now() - t0)} ms)`);
+}
+
+if (want('tsc')) timed('tsc → build/', () => run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']));
+
+if (want('bundle')) timed('esbuild → dist/tsmachine.mjs', () => run(join(ROOT, 'node_modules/.bin/esbuild'), [
+  'src/cli/main.ts', '--bundle', '--platform=node', '--format=esm', '--target=node18',
+  '--outfile=dist/tsmachine.mjs', '--external:koffi', '--log-level=warning', '--legal-comments=none',
+]));
+
+if (want('native') && existsSync(join(ROOT, 'native/Makefile'))) timed('make -C native', () => run('make', ['-s', '-C', 'native']));
+
+if (want('image')) timed('built-in image httpd', buildHttpdImage);
+
+/** True when the ELF file has no PT_INTERP header, i.e. runs without a dynamic loader. */
+function isStaticElf(path) {
+  const fd = openSync(path, 'r');
+  try {
+    const h = Buffer.alloc(64);
+    readSync(fd, h, 0, 64, 0);
+    if (h.readUInt32BE(0) !== 0x7f454c46 || h[4] !== 2) return false; // ELF64 only
+    const phoff = Number(h.readBigUInt64LE(0x20)), phentsize = h.readUInt16LE(0x36), phnum = h.readUInt16LE(0x38);
+    const ph = Buffer.alloc(phentsize * phnum);
+    readSync(fd, ph, 0, ph.length, phoff);
+    for (let i = 0; i < phnum; i++) if (ph.readUInt32LE(i * phentsize) === 3) return false; // PT_INTERP
+    return true;
+  } finally { closeSync(fd); }
+}
+
+// The httpd image is a directory tree: busybox, one symlink per applet, a page,
+// and the few /etc files programs expect. Built into a temp dir, then renamed,
+// so an interrupted build never leaves half an image.
+function buildHttpdImage() {
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p) && isStaticElf(p));
+  if (!busybox) {
+    console.error('build: the built-in httpd image needs a static busybox: apt-get install busybox-static');
+    process.exit(1);
+  }
+  const images = join(ROOT, 'build/images');
+  const final = join(images, 'httpd'), tmp = join(images, '.httpd.tmp');
+  rmSync(tmp, { recursive: true, force: true });
+  const rootfs = join(tmp, 'rootfs');
+  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'www', 'proc', 'sys', 'dev', 'run', 'tmp', 'var/log', 'root', 'home'])
+    mkdirSync(join(rootfs, d), { recursive: true });
+  chmodSync(join(rootfs, 'tmp'), 0o1777);
+  copyFileSync(busybox, join(rootfs, 'bin/busybox'));
+  chmodSync(join(rootfs, 'bin/busybox'), 0o755);
+  const applets = spawnSync(busybox, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((a) => /^[a-z0-9_.[-]+$/.test(a) && a !== 'busybox');
+  for (const a of applets) symlinkSync('busybox', join(rootfs, 'bin', a));
+  writeFileSync(join(rootfs, 'www/index.html'), '<!doctype html>\n<title>tsmachine</title>\n<h1>Hello from a tsmachine container</h1>\n');
+  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
+  writeFileSync(join(rootfs, 'etc/os-release'), 'NAME="tsmachine httpd"\nID=tsmachine-httpd\nPRETTY_NAME="tsmachine built-in httpd image (busybox)"\n');
+  writeFileSync(join(tmp, 'image.json'), JSON.stringify({
+    name: 'httpd',
+    created: new Date(0).toISOString(),
+    config: {
+      entrypoint: [],
+      cmd: ['/bin/busybox', 'httpd', '-f', '-v', '-p', '80', '-h', '/www'],
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      workingDir: '/',
+      exposedPorts: ['80/tcp'],
+    },
+  }, null, 2) + '\n');
+  rmSync(final, { recursive: true, force: true });
+  renameSync(tmp, final);
+}

@@ -1,0 +1,145 @@
+import { TsmError } from '../errors.js';
+import type { BindMount } from '../kernel/types.js';
+import type { Limits } from './limits.js';
+import type { ContainerOptions } from './options.js';
+import { parseCount, parseCpuList, parseCpus, parseSize, type Parsed } from './units.js';
+
+/**
+ * One validated container: what the runtime core drives through systemd,
+ * the kernel and the network. Built only by validateSpec(); stored as the
+ * container's persistent spec, so a stopped container starts again as it was.
+ */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** Explicit payload argv; empty → the image's entrypoint + cmd. */
+  command: string[];
+  hostname: string;
+  env: string[];
+  binds: BindMount[];
+  /** Empty → the image's working directory. */
+  workdir: string;
+  limits: Limits;
+  /** Network options as typed; the network module parses them. */
+  network: { mode: string; ip?: string; publish: string[]; dns: string[] };
+}
+
+export class SpecError extends TsmError {
+  readonly module = 'spec';
+  constructor(readonly field: keyof ContainerOptions | 'name', message: string) {
+    super(message);
+  }
+}
+
+/** What validation may ask of the machine (passed in so the logic stays pure). */
+export interface SpecEnvironment {
+  onlineCpus: readonly number[];
+  /** Is this host path present (bind sources)? */
+  exists(path: string): boolean;
+}
+
+/** How to name each option in an error: the flag by default, "FILE:LINE: Key=" for settings. */
+export type OptionLabels = Partial<Record<keyof ContainerOptions, string>>;
+
+const FLAG: Record<keyof ContainerOptions, string> = {
+  image: '--image', command: 'the command', cpus: '--cpus', memory: '--memory', pidsLimit: '--pids-limit',
+  cpusetCpus: '--cpuset-cpus', ioWeight: '--io-weight', hostname: '--hostname', env: '--env', bind: '--bind',
+  workdir: '--workdir', network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
+};
+
+/**
+ * machined's rule for machine names is systemd's hostname_is_valid(): dot
+ * separated labels of letters, digits and '-', at most 64 characters. We also
+ * refuse a leading '-' or '.', which would read as an option or hidden file.
+ */
+export function machineNameProblem(name: string): string | null {
+  if (name.length === 0) return 'a container name is required';
+  if (name.length > 64) return `container name '${name}' is longer than 64 characters`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]*(\.[A-Za-z0-9-]+)*$/.test(name))
+    return `container name '${name}' is not valid: use letters, digits, '-' and '.', starting with a letter or digit`;
+  return null;
+}
+
+const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62})?)*$/;
+const ENV_RE = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+export function validateSpec(
+  name: string,
+  o: ContainerOptions,
+  env: SpecEnvironment,
+  labels: OptionLabels = {},
+): ContainerSpec {
+  const nameProblem = machineNameProblem(name);
+  if (nameProblem) throw new SpecError('name', nameProblem);
+  const label = (f: keyof ContainerOptions): string => labels[f] ?? FLAG[f];
+  const want = <T>(f: keyof ContainerOptions, text: string, r: Parsed<T>): T => {
+    if (!r.ok) throw new SpecError(f, `${label(f)} '${text}' ${r.reason}`);
+    return r.value;
+  };
+
+  const limits: Limits = {};
+  if (o.cpus !== undefined) limits.cpus = want('cpus', o.cpus, parseCpus(o.cpus));
+  if (o.memory !== undefined) {
+    const m = want('memory', o.memory, parseSize(o.memory));
+    if (m !== null && m < 2 ** 20) throw new SpecError('memory', `${label('memory')} '${o.memory}' is below 1M, too little to start anything`);
+    if (m !== null) limits.memory = m;
+  }
+  if (o.pidsLimit !== undefined) {
+    const p = want('pidsLimit', o.pidsLimit, parseCount(o.pidsLimit, 1, 4194304, true));
+    if (p !== null) limits.pids = p;
+  }
+  if (o.cpusetCpus !== undefined) {
+    const cpus = want('cpusetCpus', o.cpusetCpus, parseCpuList(o.cpusetCpus));
+    const missing = cpus.filter((c) => !env.onlineCpus.includes(c));
+    if (missing.length > 0)
+      throw new SpecError('cpusetCpus', `${label('cpusetCpus')} '${o.cpusetCpus}' names CPU ${missing.join(',')}, which this host does not have (online: ${env.onlineCpus.length > 0 ? `0-${Math.max(...env.onlineCpus)}` : 'none'})`);
+    limits.cpuset = cpus;
+  }
+  if (o.ioWeight !== undefined) limits.ioWeight = want('ioWeight', o.ioWeight, parseCount(o.ioWeight, 1, 10000, false)) as number;
+
+  const hostname = o.hostname ?? name;
+  if (!HOSTNAME_RE.test(hostname) || hostname.length > 64)
+    throw new SpecError('hostname', `${label('hostname')} '${hostname}' is not a valid hostname`);
+
+  for (const e of o.env ?? [])
+    if (!ENV_RE.test(e)) throw new SpecError('env', `${label('env')} '${e}' is not KEY=VALUE`);
+
+  const binds = (o.bind ?? []).map((b) => parseBind(b, label('bind'), env));
+
+  const workdir = o.workdir ?? '';
+  if (workdir !== '' && !workdir.startsWith('/'))
+    throw new SpecError('workdir', `${label('workdir')} '${workdir}' is not an absolute path`);
+
+  const command = o.command ?? [];
+  if (command.length > 0 && command[0] === '') throw new SpecError('command', 'the command is an empty string');
+
+  const image = o.image ?? name;
+  if (image === '') throw new SpecError('image', `${label('image')} is empty`);
+
+  return {
+    name, image, command, hostname, env: [...(o.env ?? [])], binds, workdir, limits,
+    network: {
+      mode: o.network ?? 'bridge',
+      ...(o.ip !== undefined ? { ip: o.ip } : {}),
+      publish: [...(o.publish ?? [])],
+      dns: [...(o.dns ?? [])],
+    },
+  };
+}
+
+function parseBind(text: string, flag: string, env: SpecEnvironment): BindMount {
+  const parts = text.split(':');
+  let readonly = false;
+  if (parts.length === 3) {
+    if (parts[2] === 'ro') readonly = true;
+    else if (parts[2] !== 'rw') throw new SpecError('bind', `${flag} '${text}' has option '${parts[2]}': use ro or rw`);
+  } else if (parts.length !== 2) {
+    throw new SpecError('bind', `${flag} '${text}' is not SRC:DST[:ro]`);
+  }
+  const [source, target] = parts as [string, string];
+  if (!source.startsWith('/')) throw new SpecError('bind', `${flag} '${text}': source '${source}' is not an absolute path`);
+  if (!target.startsWith('/')) throw new SpecError('bind', `${flag} '${text}': destination '${target}' is not an absolute path`);
+  if (target.split('/').includes('..')) throw new SpecError('bind', `${flag} '${text}': destination must not contain '..'`);
+  if (!env.exists(source)) throw new SpecError('bind', `${flag} '${text}': source ${source} does not exist`);
+  return { source, target, readonly };
+}

@@ -1,0 +1,93 @@
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerSpec } from '../config/spec.js';
+import { RUN_DIR, STATE_DIR } from '../paths.js';
+import { readJson, writeFileAtomic } from './files.js';
+
+/**
+ * Where one container's state lives:
+ *   STATE_DIR/containers/NAME/   spec.json (persistent), upper/, work/, rootfs/ (overlay mountpoint)
+ *   RUN_DIR/NAME/                runtime.json (what runs now), exit (written by the native monitor)
+ * The split follows nspawn/machined: what survives a reboot vs. what describes
+ * processes that a reboot ends.
+ */
+export interface StoredSpec {
+  spec: ContainerSpec;
+  /** ISO time the container was created. */
+  created: string;
+  /** Resolved image id at creation (digest or directory id). */
+  imageId: string;
+}
+
+/** What is running now; absent when the container is stopped. */
+export interface RuntimeState {
+  unit: string;
+  initPid: number;
+  /** /proc/PID/stat start time of init: guards against PID reuse after a crash. */
+  initStartTime: number;
+  monitorPid: number;
+  startedAt: string;
+  addresses: string[];
+  /** How the payload was started: detached (journal) or foreground run. */
+  mode: 'detached' | 'foreground' | 'service';
+}
+
+export const containersDir = (): string => join(STATE_DIR, 'containers');
+export const containerDir = (name: string): string => join(STATE_DIR, 'containers', name);
+export const runDir = (name: string): string => join(RUN_DIR, name);
+export const locksDir = (): string => join(RUN_DIR, 'locks');
+
+export function containerPaths(name: string) {
+  const dir = containerDir(name);
+  return {
+    dir,
+    spec: join(dir, 'spec.json'),
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    rootfs: join(dir, 'rootfs'),
+    run: runDir(name),
+    runtime: join(runDir(name), 'runtime.json'),
+    exit: join(runDir(name), 'exit'),
+    lastExit: join(dir, 'last-exit'),
+    lock: join(locksDir(), `${name}.lock`),
+  };
+}
+
+export function readStoredSpec(name: string): StoredSpec | null {
+  return readJson<StoredSpec>(containerPaths(name).spec);
+}
+
+export function writeStoredSpec(name: string, s: StoredSpec): void {
+  writeFileAtomic(containerPaths(name).spec, JSON.stringify(s, null, 2) + '\n');
+}
+
+export function readRuntime(name: string): RuntimeState | null {
+  return readJson<RuntimeState>(containerPaths(name).runtime);
+}
+
+export function writeRuntime(name: string, r: RuntimeState): void {
+  writeFileAtomic(containerPaths(name).runtime, JSON.stringify(r, null, 2) + '\n');
+}
+
+export function removeRuntime(name: string): void {
+  rmSync(containerPaths(name).runtime, { force: true });
+}
+
+/** The payload's exit status as recorded by the monitor (or by stop after SIGKILL), if known. */
+export function readExitCode(name: string): number | null {
+  const p = containerPaths(name);
+  for (const f of [p.exit, p.lastExit]) {
+    if (!existsSync(f)) continue;
+    const n = Number(readFileSync(f, 'utf8').trim());
+    if (Number.isInteger(n)) return n;
+  }
+  return null;
+}
+
+export function listContainerNames(): string[] {
+  if (!existsSync(containersDir())) return [];
+  return readdirSync(containersDir(), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(containersDir(), d.name, 'spec.json')))
+    .map((d) => d.name)
+    .sort();
+}
