@@ -134,7 +134,7 @@ export class BusConnection {
   /** Like call(), resolving with the whole reply (its signature, sender...). */
   callMessage(req: CallRequest): Promise<Message> {
     if (this.closedWith) return Promise.reject(this.closedWith);
-    const target: CallTarget = { destination: req.destination, path: req.path, interface: req.interface, member: req.member };
+    const target: CallTarget = { destination: req.destination, path: req.path, interface: req.interface, member: req.member, object: req.object };
     const serial = this.nextSerial();
     let bytes: Buffer;
     try {

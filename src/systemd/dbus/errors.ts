@@ -6,6 +6,8 @@ export interface CallTarget {
   path?: string;
   interface?: string;
   member?: string;
+  /** What the call is about (a unit, a machine), for messages and handlers. */
+  object?: string;
 }
 
 /**
@@ -20,6 +22,7 @@ export class BusError extends TsmError {
   readonly path: string | undefined;
   readonly interface: string | undefined;
   readonly member: string | undefined;
+  readonly object: string | undefined;
   /** The peer's own text (first string argument of the error reply). */
   readonly detail: string;
 
@@ -31,6 +34,7 @@ export class BusError extends TsmError {
     this.path = target.path;
     this.interface = target.interface;
     this.member = target.member;
+    this.object = target.object;
   }
 }
 
@@ -57,6 +61,7 @@ export class DBusTimeoutError extends TsmError {
   readonly path: string | undefined;
   readonly interface: string | undefined;
   readonly member: string | undefined;
+  readonly object: string | undefined;
   constructor(target: CallTarget, timeoutMs: number) {
     super(`${describeTarget(target)}: no reply within ${timeoutMs} ms`);
     this.timeoutMs = timeoutMs;
@@ -64,10 +69,12 @@ export class DBusTimeoutError extends TsmError {
     this.path = target.path;
     this.interface = target.interface;
     this.member = target.member;
+    this.object = target.object;
   }
 }
 
 export function describeTarget(t: CallTarget): string {
   const method = [t.interface, t.member].filter(Boolean).join('.') || '(call)';
-  return `${method} on ${t.path ?? '?'} at ${t.destination ?? '(no destination)'}`;
+  const about = t.object !== undefined ? ` for ${t.object}` : '';
+  return `${method}${about} (${t.path ?? '?'} at ${t.destination ?? 'no destination'})`;
 }

@@ -1,0 +1,121 @@
+import type { Limits } from '../config/limits.js';
+import type { Variant } from './dbus/values.js';
+import { UnitPropertyError } from './errors.js';
+
+/**
+ * Container spec -> systemd unit properties, for StartTransientUnit and
+ * SetUnitProperties. Pure: table-tested without a bus. Types matter (systemd
+ * rejects a 'u' where it wants a 't'), so every property names its signature.
+ */
+export type UnitProperty = [name: string, value: Variant];
+
+export interface ScopeOptions {
+  description: string;
+  /** Processes to move into the scope; the leader must exist already. */
+  pids: number[];
+  limits?: Limits;
+  slice?: string;
+  /** Hand the scope's cgroup subtree to us (the payload manages its own). */
+  delegate?: boolean;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+/** Linux's largest NR_CPUS. */
+const MAX_CPU = 8191;
+
+/**
+ * The properties of a container's scope. Deliberately absent:
+ * - AddRef: it ties the unit's lifetime to this bus connection, and the CLI
+ *   process that creates the scope exits while the container runs on.
+ * - KillMode etc.: systemd's defaults for scopes are what we want.
+ */
+export function scopeProperties(opts: ScopeOptions): UnitProperty[] {
+  const { description, pids, limits = {}, slice = 'machine.slice', delegate = true } = opts;
+  if (pids.length === 0) throw new UnitPropertyError('PIDs', 'a scope needs at least one process (systemd refuses empty scopes)');
+  for (const pid of pids) checkInt('PIDs', pid, 1, 0xffffffff);
+  return [
+    ['Slice', { signature: 's', value: slice }],
+    ['Description', { signature: 's', value: description }],
+    ['PIDs', { signature: 'au', value: [...pids] }],
+    ['Delegate', { signature: 'b', value: delegate }],
+    // Let systemd garbage-collect the scope even when it ended failed, so a
+    // crashed container does not leave a unit that blocks the name.
+    ['CollectMode', { signature: 's', value: 'inactive-or-failed' }],
+    // An OOM kill of the payload must not stop the whole scope: the monitor
+    // stays alive to record exit status 137. (Scopes know this since v253.)
+    ['OOMPolicy', { signature: 's', value: 'continue' }],
+    ...limitProperties(limits, false),
+  ];
+}
+
+/** The properties for SetUnitProperties: only the limits that are given. */
+export function updateProperties(limits: Limits): UnitProperty[] {
+  return limitProperties(limits, true);
+}
+
+function limitProperties(limits: Limits, forUpdate: boolean): UnitProperty[] {
+  const out: UnitProperty[] = [];
+  if (limits.cpus !== undefined) out.push(['CPUQuotaPerSecUSec', { signature: 't', value: cpuQuotaPerSecUSec(limits.cpus) }]);
+  if (limits.memory !== undefined) out.push(['MemoryMax', { signature: 't', value: u64('MemoryMax', limits.memory) }]);
+  if (limits.pids !== undefined) out.push(['TasksMax', { signature: 't', value: u64('TasksMax', limits.pids) }]);
+  if (limits.cpuset !== undefined && (limits.cpuset.length > 0 || forUpdate)) {
+    // An empty mask means "no restriction": only meaningful when changing a live unit.
+    out.push(['AllowedCPUs', { signature: 'ay', value: cpuMask(limits.cpuset) }]);
+  }
+  if (limits.ioWeight !== undefined) out.push(['IOWeight', { signature: 't', value: BigInt(checkInt('IOWeight', limits.ioWeight, 1, 10000)) }]);
+  return out;
+}
+
+/**
+ * CPUs of bandwidth -> CPUQuotaPerSecUSec, rounded as runc does: systemd
+ * stores the quota as a percentage, so anything finer than 10 ms per second
+ * would not survive a round trip; round UP to a multiple of 10000 us.
+ * The product is rounded to whole microseconds first so float noise
+ * (0.29 * 1e6 = 290000.00000000006) does not push it up a step.
+ */
+export function cpuQuotaPerSecUSec(cpus: number): bigint {
+  if (!Number.isFinite(cpus) || cpus <= 0) throw new UnitPropertyError('CPUQuotaPerSecUSec', `cpus must be a positive number, got ${cpus}`);
+  const usec = Math.round(cpus * 1e6);
+  return BigInt(Math.ceil(usec / 10000) * 10000);
+}
+
+/** CPU numbers -> AllowedCPUs bitmask: CPU n is bit n%8 of byte n/8. */
+export function cpuMask(cpus: readonly number[]): Uint8Array {
+  if (cpus.length === 0) return new Uint8Array(0);
+  for (const c of cpus) checkInt('AllowedCPUs', c, 0, MAX_CPU);
+  const mask = new Uint8Array((Math.max(...cpus) >> 3) + 1);
+  for (const c of cpus) mask[c >> 3]! |= 1 << (c & 7);
+  return mask;
+}
+
+function u64(name: string, v: number): bigint {
+  if (v === Infinity) return U64_MAX; // systemd's "infinity"
+  checkInt(name, v, 1, Number.MAX_SAFE_INTEGER);
+  return BigInt(v);
+}
+
+function checkInt(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new UnitPropertyError(name, `expected an integer in ${min}..${max}, got ${v}`);
+  return v;
+}
+
+const UNIT_NAME_MAX = 255;
+const SAFE = /[A-Za-z0-9:_.-]/;
+
+/**
+ * The scope unit of a container. Machine names are hostname-like, so this is
+ * almost always `tsmachine-<name>.scope`; anything outside systemd's unit
+ * name alphabet is escaped as \xNN (like systemd-escape), which keeps the
+ * mapping one-to-one.
+ */
+export function unitNameForMachine(name: string): string {
+  if (name.length === 0) throw new UnitPropertyError('unit name', 'machine name is empty');
+  let escaped = '';
+  for (const byte of Buffer.from(name, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    escaped += byte < 0x80 && SAFE.test(ch) ? ch : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  const unit = `tsmachine-${escaped}.scope`;
+  if (unit.length > UNIT_NAME_MAX) throw new UnitPropertyError('unit name', `'${unit.slice(0, 40)}...' is longer than ${UNIT_NAME_MAX} characters`);
+  return unit;
+}
