@@ -29,8 +29,12 @@ export interface RootfsPlan {
  *   init stage after it sits in the scope, so journald attributes the lines to
  *   the scope unit; stdin is /dev/null. `identifier` becomes SYSLOG_IDENTIFIER.
  * - inherit: the CLI's own fds 0,1,2 (foreground `run`).
+ * - fds: these fds of the calling process become 0,1,2 (tests; no journald here).
  */
-export type StdioPlan = { kind: 'journal'; identifier: string } | { kind: 'inherit' };
+export type StdioPlan =
+  | { kind: 'journal'; identifier: string }
+  | { kind: 'inherit' }
+  | { kind: 'fds'; stdin: number; stdout: number; stderr: number };
 
 export interface SpawnRequest {
   /** Container name (machine name). */

@@ -1,0 +1,51 @@
+/*
+ * Everything the stages need, built by the parent (Node's thread, where
+ * malloc is fine) from the request JS encodes, before any fork. The stages
+ * only read it.
+ *
+ * Wire format from JS (src/kernel/encode.ts): a sequence of "key=value\0"
+ * records. Repeated keys (lower, argv, env, bind_*) keep their order.
+ */
+#ifndef TSM_CONFIG_H
+#define TSM_CONFIG_H
+
+#include <stddef.h>
+
+enum tsm_stdio { TSM_STDIO_INHERIT = 0, TSM_STDIO_JOURNAL = 1, TSM_STDIO_FDS = 2 };
+
+struct tsm_bind {
+	char *src; /* host path */
+	char *dst; /* absolute path inside the rootfs */
+	int ro;
+};
+
+struct tsm_config {
+	/* spawn */
+	char *name;
+	char *hostname;
+	char *mountpoint;
+	char *overlay_opts; /* "lowerdir=top:...:bottom,upperdir=..,workdir=.." */
+	struct tsm_bind *binds;
+	int nbinds;
+	int hostnet;
+	int stdio;
+	char *journal_header; /* journald stdout stream preamble */
+	size_t journal_header_len;
+	int fds[3]; /* TSM_STDIO_FDS: host fds to become 0, 1, 2 */
+	char *exit_file;
+	char *monitor;
+	char *monitor_argv[4];
+	/* spawn and exec */
+	char **argv;
+	char **envp;
+	const char *path_env; /* PATH= value from envp, or the usual default */
+	char *cwd;
+	/* exec */
+	int leader;
+};
+
+/* Returns NULL with errno (EINVAL for a malformed request, ENOMEM). */
+struct tsm_config *tsm_config_parse(const char *blob, size_t len);
+void tsm_config_free(struct tsm_config *cfg);
+
+#endif

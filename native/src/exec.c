@@ -1,0 +1,193 @@
+/*
+ * tsm_exec: run a command inside a running container.
+ *
+ *   parent (Node) --clone--> exec stage: setns(ipc, uts, net, pid, cgroup, mnt)
+ *                                 --clone--> payload (inside the PID namespace)
+ *
+ * setns(CLONE_NEWPID) only applies to children, hence the second clone. The
+ * payload parks at the barrier so the runtime can attach it to the
+ * container's scope first. The stage stays behind as our direct child and
+ * exits with the payload's status, which is what waitExit() reads.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "config.h"
+#include "stage.h"
+#include "sync.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+static const struct {
+	const char *name;
+	int flag;
+} namespaces[] = {
+	/* mnt last: after it, /proc/LEADER is the container's view */
+	{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},       {"net", CLONE_NEWNET},
+	{"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS},
+};
+#define NNS (sizeof(namespaces) / sizeof(namespaces[0]))
+
+static void join_namespaces(const struct tsm_config *cfg, int syncfd)
+{
+	int all = 0;
+	for (size_t i = 0; i < NNS; i++)
+		all |= namespaces[i].flag;
+
+	/* One atomic step on 5.8+: a pidfd also pins the leader against PID reuse. */
+	int pidfd = (int)syscall(SYS_pidfd_open, cfg->leader, 0);
+	if (pidfd >= 0) {
+		int r = setns(pidfd, all);
+		int err = errno;
+		close(pidfd);
+		if (r == 0)
+			return;
+		if (err != EINVAL) {
+			errno = err;
+			tsm_fail(syncfd, "exec", "setns", "pidfd", "");
+		}
+	} else if (errno == ESRCH) {
+		tsm_fail(syncfd, "exec", "pidfd_open", "leader", "");
+	}
+
+	/* Older kernels: the ns files, all opened before entering any. */
+	int fds[NNS];
+	char path[64], num[12];
+	for (size_t i = 0; i < NNS; i++) {
+		strcpy(path, "/proc/");
+		strcat(path, tsm_itoa(cfg->leader, num));
+		strcat(path, "/ns/");
+		strcat(path, namespaces[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			tsm_fail(syncfd, "exec", "open", "namespace", path);
+	}
+	for (size_t i = 0; i < NNS; i++) {
+		if (setns(fds[i], namespaces[i].flag) < 0)
+			tsm_fail(syncfd, "exec", "setns", namespaces[i].name, "");
+		close(fds[i]);
+	}
+}
+
+__attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int syncfd)
+{
+	struct tsm_sync_msg msg;
+	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_GO)
+		_exit(1);
+	if (chdir(cfg->cwd) < 0)
+		tsm_fail(syncfd, "exec", "chdir", "cwd", cfg->cwd);
+	tsm_cloexec_from(3);
+	tsm_execvpe(cfg->argv, cfg->envp, cfg->path_env);
+	tsm_fail(syncfd, "exec", "execve", "", cfg->argv[0]);
+}
+
+__attribute__((noreturn)) static void exec_stage(const struct tsm_config *cfg, int syncfd)
+{
+	struct tsm_sync_msg msg;
+	int status;
+
+	tsm_reset_signals();
+	join_namespaces(cfg, syncfd);
+	pid_t pid = tsm_clone(0);
+	if (pid < 0)
+		tsm_fail(syncfd, "exec", "clone", "payload", "");
+	if (pid == 0)
+		payload(cfg, syncfd);
+
+	/* We are still in the host PID namespace, so this is the host PID. */
+	memset(&msg, 0, sizeof(msg));
+	msg.type = SYNC_EXEC_PID;
+	msg.pid = pid;
+	tsm_send(syncfd, &msg);
+	close(syncfd); /* the parent's EOF must mean the payload exec'd */
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(127);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+int tsm_exec(const char *blob, size_t len, struct tsm_result *out)
+{
+	struct tsm_sync_msg msg;
+	int sv[2];
+
+	memset(out, 0, sizeof(*out));
+	out->sync_fd = -1;
+	struct tsm_config *cfg = tsm_config_parse(blob, len);
+	if (!cfg || cfg->leader <= 0) {
+		out->err = cfg ? EINVAL : errno;
+		tsm_strlcpy(out->stage, "parent", sizeof(out->stage));
+		tsm_strlcpy(out->syscall, "parse", sizeof(out->syscall));
+		tsm_config_free(cfg);
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		out->err = errno;
+		tsm_strlcpy(out->stage, "parent", sizeof(out->stage));
+		tsm_strlcpy(out->syscall, "socketpair", sizeof(out->syscall));
+		tsm_config_free(cfg);
+		return -1;
+	}
+	pid_t stage = tsm_clone(0);
+	if (stage < 0) {
+		out->err = errno;
+		tsm_strlcpy(out->stage, "parent", sizeof(out->stage));
+		tsm_strlcpy(out->syscall, "clone", sizeof(out->syscall));
+		close(sv[0]);
+		close(sv[1]);
+		tsm_config_free(cfg);
+		return -1;
+	}
+	if (stage == 0) {
+		close(sv[0]);
+		exec_stage(cfg, sv[1]);
+	}
+	close(sv[1]);
+	tsm_config_free(cfg);
+
+	int r = tsm_recv(sv[0], &msg);
+	if (r == 1 && msg.type == SYNC_EXEC_PID) {
+		out->pid = msg.pid;
+		out->stage_pid = stage;
+		out->sync_fd = sv[0];
+		return 0;
+	}
+	if (r == 1 && msg.type == SYNC_ERROR) {
+		out->err = msg.err;
+		tsm_strlcpy(out->stage, msg.stage, sizeof(out->stage));
+		tsm_strlcpy(out->syscall, msg.syscall, sizeof(out->syscall));
+		tsm_strlcpy(out->what, msg.what, sizeof(out->what));
+		tsm_strlcpy(out->path, msg.path, sizeof(out->path));
+	} else {
+		out->err = r < 0 ? errno : EPIPE;
+		tsm_strlcpy(out->stage, "parent", sizeof(out->stage));
+		tsm_strlcpy(out->syscall, "recv", sizeof(out->syscall));
+	}
+	close(sv[0]);
+	kill(stage, SIGKILL);
+	while (waitpid(stage, NULL, 0) < 0 && errno == EINTR)
+		;
+	return -1;
+}
+
+/* Undo an exec: the payload dies, the stage (ours) follows and is reaped. */
+void tsm_exec_abort(int pid, int stage_pid, int syncfd)
+{
+	if (syncfd >= 0)
+		close(syncfd);
+	if (pid > 0)
+		kill(pid, SIGKILL);
+	if (stage_pid > 0)
+		while (waitpid(stage_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+}

@@ -1,0 +1,273 @@
+/*
+ * The init stage: PID 1 of the new namespaces, still a copy of Node until it
+ * execs. It sits at the barrier until the runtime has put it into its scope
+ * and registered the machine, then builds the rootfs and execs the payload.
+ * Async-signal-safe only; every failure is reported as SYNC_ERROR.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "rootfs.h"
+#include "stage.h"
+
+#define JOURNAL_STDOUT "/run/systemd/journal/stdout"
+
+struct init_ctx {
+	const struct tsm_config *cfg;
+	int sync;
+	int rootfd;
+};
+
+#define FAIL(ctx, syscall, what, path) tsm_fail((ctx)->sync, "init", syscall, what, path)
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Made after release, so journald sees a process already in the scope and
+ * attributes the stream to the unit; made before pivot_root, since the
+ * socket lives on the host. */
+static void stdio_journal(struct init_ctx *c)
+{
+	struct sockaddr_un sa;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		FAIL(c, "socket", "journal", JOURNAL_STDOUT);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, JOURNAL_STDOUT);
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		FAIL(c, "connect", "journal", JOURNAL_STDOUT);
+	if (write_all(s, c->cfg->journal_header, c->cfg->journal_header_len) < 0)
+		FAIL(c, "write", "journal header", JOURNAL_STDOUT);
+	shutdown(s, SHUT_RD);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0)
+		FAIL(c, "open", "stdin", "/dev/null");
+	if (dup2(null, 0) < 0 || dup2(s, 1) < 0 || dup2(s, 2) < 0)
+		FAIL(c, "dup2", "journal", JOURNAL_STDOUT);
+}
+
+static void stdio_fds(struct init_ctx *c)
+{
+	int high[3];
+	/* Lift them above 2 first so that dup2 onto 0..2 cannot clobber one. */
+	for (int i = 0; i < 3; i++) {
+		high[i] = fcntl(c->cfg->fds[i], F_DUPFD_CLOEXEC, 10);
+		if (high[i] < 0)
+			FAIL(c, "fcntl", "stdio fd", "");
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(high[i], i) < 0)
+			FAIL(c, "dup2", "stdio fd", "");
+}
+
+static void mount_overlay(struct init_ctx *c)
+{
+	const struct tsm_config *cfg = c->cfg;
+	/* Our mounts must not propagate back to the host (or receive its). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		FAIL(c, "mount", "rprivate", "/");
+	if (mount("overlay", cfg->mountpoint, "overlay", 0, cfg->overlay_opts) < 0)
+		FAIL(c, "mount", "overlay", cfg->mountpoint);
+	c->rootfd = open(cfg->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->rootfd < 0)
+		FAIL(c, "open", "rootfs", cfg->mountpoint);
+}
+
+static void dir_mount(struct init_ctx *c, const char *src, const char *path, const char *fstype,
+		      unsigned long flags, const char *data)
+{
+	if (tsm_mkpath_in_root(c->rootfd, path, 1) < 0)
+		FAIL(c, "mkdir", fstype, path);
+	if (tsm_mount_in_root(c->rootfd, src, path, fstype, flags, data) < 0)
+		FAIL(c, "mount", fstype, path);
+}
+
+static void mount_proc_sys(struct init_ctx *c)
+{
+	const char *step;
+	dir_mount(c, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+
+	if (tsm_mkpath_in_root(c->rootfd, "/sys", 1) < 0)
+		FAIL(c, "mkdir", "sysfs", "/sys");
+	if (tsm_mount_in_root(c->rootfd, "sysfs", "/sys", "sysfs",
+			      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		/* sysfs refuses a fresh mount when we do not own the network
+		 * namespace; a read-only bind of the host's is the fallback
+		 * (its submounts stay as they are). */
+		if (tsm_bind_in_root(c->rootfd, "/sys", "/sys", 1, &step) < 0)
+			FAIL(c, "mount", "sysfs", "/sys");
+	}
+	/* After unshare(CLONE_NEWCGROUP), so its root is the scope. Optional:
+	 * hosts still on cgroup v1 may refuse it. */
+	tsm_mount_in_root(c->rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2",
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+static void bind_node(struct init_ctx *c, const char *host, const char *path)
+{
+	const char *step;
+	if (tsm_mkpath_in_root(c->rootfd, path, 0) < 0)
+		FAIL(c, "open", "device node", path);
+	if (tsm_bind_in_root(c->rootfd, host, path, 0, &step) < 0)
+		FAIL(c, "mount", "bind device", path);
+}
+
+/* The console is the caller's terminal when it has one, else /dev/null. */
+static const char *console_source(const struct tsm_config *cfg, char *buf, size_t size)
+{
+	if (cfg->stdio != TSM_STDIO_INHERIT)
+		return "/dev/null";
+	ssize_t n = readlink("/proc/self/fd/0", buf, size - 1);
+	if (n <= 0)
+		return "/dev/null";
+	buf[n] = '\0';
+	if (strncmp(buf, "/dev/pts/", 9) == 0 || strncmp(buf, "/dev/tty", 8) == 0)
+		return buf;
+	return "/dev/null";
+}
+
+static void mount_dev(struct init_ctx *c)
+{
+	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	static const char *const links[][2] = {
+		{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+		{"pts/ptmx", "ptmx"},
+	};
+	char host[32], path[32], tty[64];
+
+	dir_mount(c, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		strcpy(host, "/dev/");
+		strcat(host, nodes[i]);
+		bind_node(c, host, host);
+	}
+	dir_mount(c, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620,gid=5");
+	dir_mount(c, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+	strcpy(path, "/dev/console");
+	bind_node(c, console_source(c->cfg, tty, sizeof(tty)), path);
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (tsm_symlink_in_root(c->rootfd, links[i][0], "/dev", links[i][1]) < 0)
+			FAIL(c, "symlink", links[i][1], "/dev");
+}
+
+static void mount_binds(struct init_ctx *c)
+{
+	const struct tsm_config *cfg = c->cfg;
+	struct stat st;
+	const char *step;
+	for (int i = 0; i < cfg->nbinds; i++) {
+		const struct tsm_bind *b = &cfg->binds[i];
+		if (stat(b->src, &st) < 0)
+			FAIL(c, "stat", "bind source", b->src);
+		if (tsm_mkpath_in_root(c->rootfd, b->dst, S_ISDIR(st.st_mode)) < 0)
+			FAIL(c, "mkdir", "bind target", b->dst);
+		if (tsm_bind_in_root(c->rootfd, b->src, b->dst, b->ro, &step) < 0)
+			FAIL(c, "mount", step, b->dst);
+	}
+}
+
+/* runc's way: no temporary old-root directory in the image. */
+static void pivot(struct init_ctx *c)
+{
+	int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0)
+		FAIL(c, "open", "old root", "/");
+	int newroot = tsm_open_in_root(c->rootfd, "/", O_DIRECTORY | O_RDONLY);
+	if (newroot < 0)
+		FAIL(c, "open", "new root", c->cfg->mountpoint);
+	if (fchdir(newroot) < 0)
+		FAIL(c, "fchdir", "new root", c->cfg->mountpoint);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		FAIL(c, "pivot_root", "", c->cfg->mountpoint);
+	/* The old root now sits on top of "."; step into it and detach it. */
+	if (fchdir(oldroot) < 0)
+		FAIL(c, "fchdir", "old root", "/");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		FAIL(c, "mount", "old root slave", "/");
+	if (umount2(".", MNT_DETACH) < 0)
+		FAIL(c, "umount2", "old root", "/");
+	if (chdir("/") < 0)
+		FAIL(c, "chdir", "", "/");
+	close(oldroot);
+	close(newroot);
+	close(c->rootfd);
+	c->rootfd = -1;
+}
+
+static void loopback_up(struct init_ctx *c)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		FAIL(c, "socket", "lo", "");
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		FAIL(c, "ioctl", "SIOCGIFFLAGS lo", "");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		FAIL(c, "ioctl", "SIOCSIFFLAGS lo", "");
+	close(s);
+}
+
+void tsm_init_stage(const struct tsm_config *cfg, int syncfd)
+{
+	struct init_ctx ctx = {cfg, syncfd, -1};
+	struct init_ctx *c = &ctx;
+	struct tsm_sync_msg msg;
+
+	/* The barrier. EOF means the runtime gave up (or died): just go. */
+	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_GO)
+		_exit(1);
+
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		FAIL(c, "unshare", "cgroup", "");
+	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		FAIL(c, "sethostname", "", cfg->hostname);
+	if (cfg->stdio == TSM_STDIO_JOURNAL)
+		stdio_journal(c);
+	else if (cfg->stdio == TSM_STDIO_FDS)
+		stdio_fds(c);
+
+	mount_overlay(c);
+	mount_proc_sys(c);
+	mount_dev(c);
+	dir_mount(c, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=755,size=65536k");
+	dir_mount(c, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777");
+	/* Last, so that binds into /run, /tmp or /dev are not hidden. */
+	mount_binds(c);
+	pivot(c);
+
+	if (!cfg->hostnet)
+		loopback_up(c);
+	if (chdir(cfg->cwd) < 0)
+		FAIL(c, "chdir", "cwd", cfg->cwd);
+	tsm_reset_signals();
+	tsm_cloexec_from(3);
+	tsm_execvpe(cfg->argv, cfg->envp, cfg->path_env);
+	FAIL(c, "execve", "", cfg->argv[0]);
+}

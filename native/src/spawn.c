@@ -1,0 +1,209 @@
+/*
+ * tsm_spawn: the parent stage, called on Node's main thread through koffi.
+ *
+ *   parent (Node) --clone--> child --clone(new namespaces)--> init
+ *                             |                                |
+ *                             execve(tsm-monitor)              parked until SYNC_GO
+ *
+ * The child exists so that init's parent is not Node: after handing init's
+ * PID back it becomes the tiny monitor, which outlives the CLI, reaps init
+ * and records its exit status.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "config.h"
+#include "stage.h"
+#include "sync.h"
+
+static void result_error(struct tsm_result *out, const char *stage, const char *syscall,
+			 const char *what, const char *path, int err)
+{
+	out->err = err;
+	tsm_strlcpy(out->stage, stage, sizeof(out->stage));
+	tsm_strlcpy(out->syscall, syscall, sizeof(out->syscall));
+	tsm_strlcpy(out->what, what, sizeof(out->what));
+	tsm_strlcpy(out->path, path, sizeof(out->path));
+}
+
+static void result_from_msg(struct tsm_result *out, const struct tsm_sync_msg *m)
+{
+	result_error(out, m->stage, m->syscall, m->what, m->path, m->err);
+}
+
+__attribute__((noreturn)) static void child_stage(const struct tsm_config *cfg, int syncfd)
+{
+	struct tsm_sync_msg msg;
+	char pidbuf[12];
+	char *margv[4];
+	char *const menvp[] = {NULL};
+	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+
+	tsm_reset_signals();
+	/* Own session: the terminal's ^C goes to the CLI, which decides what
+	 * happens to the container; the monitor must not die with it. */
+	if (setsid() < 0)
+		tsm_fail(syncfd, "child", "setsid", "", "");
+	if (!cfg->hostnet)
+		flags |= CLONE_NEWNET;
+
+	pid_t init = tsm_clone(flags);
+	if (init < 0)
+		tsm_fail(syncfd, "child", "clone", "namespaces", "");
+	if (init == 0)
+		tsm_init_stage(cfg, syncfd);
+
+	memset(&msg, 0, sizeof(msg));
+	msg.type = SYNC_INIT_PID;
+	msg.pid = init;
+	if (tsm_send(syncfd, &msg) < 0) {
+		kill(init, SIGKILL);
+		_exit(127);
+	}
+
+	/* The monitor is a fresh small process image, not a 50 MB copy of Node.
+	 * Its stdio goes nowhere: it must not hold the CLI's terminal open. */
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+	}
+	tsm_cloexec_from(3);
+	margv[0] = cfg->monitor_argv[0];
+	margv[1] = tsm_itoa(init, pidbuf);
+	margv[2] = cfg->monitor_argv[2];
+	margv[3] = NULL;
+	execve(cfg->monitor, margv, menvp);
+	/* No monitor means nobody would reap or record init: take it down. */
+	int err = errno;
+	kill(init, SIGKILL);
+	errno = err;
+	tsm_fail(syncfd, "child", "execve", "monitor", cfg->monitor);
+}
+
+int tsm_spawn(const char *blob, size_t len, struct tsm_result *out)
+{
+	struct tsm_sync_msg msg;
+	int sv[2];
+
+	memset(out, 0, sizeof(*out));
+	out->sync_fd = -1;
+	struct tsm_config *cfg = tsm_config_parse(blob, len);
+	if (!cfg) {
+		result_error(out, "parent", "parse", "request", "", errno);
+		return -1;
+	}
+	if (!cfg->monitor || !cfg->exit_file || !cfg->mountpoint || !cfg->overlay_opts) {
+		result_error(out, "parent", "parse", "request", "", EINVAL);
+		tsm_config_free(cfg);
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		result_error(out, "parent", "socketpair", "", "", errno);
+		tsm_config_free(cfg);
+		return -1;
+	}
+
+	pid_t child = tsm_clone(0);
+	if (child < 0) {
+		result_error(out, "parent", "clone", "child", "", errno);
+		close(sv[0]);
+		close(sv[1]);
+		tsm_config_free(cfg);
+		return -1;
+	}
+	if (child == 0) {
+		close(sv[0]);
+		child_stage(cfg, sv[1]);
+	}
+	close(sv[1]);
+	tsm_config_free(cfg);
+
+	int r = tsm_recv(sv[0], &msg);
+	if (r == 1 && msg.type == SYNC_INIT_PID) {
+		out->pid = msg.pid;
+		out->stage_pid = child;
+		out->sync_fd = sv[0];
+		return 0;
+	}
+	if (r == 1 && msg.type == SYNC_ERROR)
+		result_from_msg(out, &msg);
+	else
+		result_error(out, "parent", "recv", "init pid", "", r < 0 ? errno : EPIPE);
+	close(sv[0]);
+	kill(child, SIGKILL);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	return -1;
+}
+
+/*
+ * Shared by spawn and exec: let the parked process go, then wait for the
+ * verdict. EOF means every copy of its socket end closed, i.e. it exec'd.
+ */
+int tsm_release(int syncfd, struct tsm_result *out)
+{
+	struct tsm_sync_msg msg;
+
+	memset(out, 0, sizeof(*out));
+	memset(&msg, 0, sizeof(msg));
+	msg.type = SYNC_GO;
+	/* A failed send (EPIPE: it already died) is not the story; the error
+	 * message it queued before dying, if any, still is. */
+	int send_err = tsm_send(syncfd, &msg) < 0 ? errno : 0;
+	for (;;) {
+		int r = tsm_recv(syncfd, &msg);
+		if (r == 0) {
+			if (send_err && send_err != EPIPE && send_err != ECONNRESET) {
+				result_error(out, "parent", "send", "go", "", send_err);
+				break;
+			}
+			close(syncfd);
+			return 0;
+		}
+		if (r < 0) {
+			result_error(out, "parent", "recv", "release", "", errno);
+			break;
+		}
+		if (msg.type == SYNC_ERROR) {
+			result_from_msg(out, &msg);
+			break;
+		}
+		/* anything else is stale (cannot happen with this protocol) */
+	}
+	close(syncfd);
+	return -1;
+}
+
+/*
+ * Undo a spawn. Init dies first and the monitor, its parent, gets a moment to
+ * reap it: SIGKILLing both at once would orphan init's zombie to the host's
+ * PID 1, which is not always a reaper (containers, CI sandboxes).
+ */
+void tsm_abort(int init_pid, int monitor_pid, int syncfd)
+{
+	if (syncfd >= 0)
+		close(syncfd);
+	if (init_pid > 0)
+		kill(init_pid, SIGKILL);
+	if (monitor_pid <= 0)
+		return;
+	for (int i = 0; i < 200; i++) { /* up to 2 s */
+		pid_t r = waitpid(monitor_pid, NULL, WNOHANG);
+		if (r == monitor_pid || (r < 0 && errno != EINTR))
+			return;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	kill(monitor_pid, SIGKILL);
+	while (waitpid(monitor_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}

@@ -1,0 +1,149 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "stage.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+void tsm_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+char *tsm_itoa(int n, char *buf)
+{
+	char tmp[12];
+	int i = 0, j = 0;
+	unsigned int u = n < 0 ? (unsigned int)(-(long)n) : (unsigned int)n;
+	do {
+		tmp[i++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (n < 0)
+		buf[j++] = '-';
+	while (i)
+		buf[j++] = tmp[--i];
+	buf[j] = '\0';
+	return buf;
+}
+
+pid_t tsm_clone(unsigned long flags)
+{
+	/* A zero stack makes clone behave like fork (the child runs on a copy
+	 * of our stack). glibc's fork() would also run atfork handlers that
+	 * Node and its libraries registered; those are not safe here. */
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
+int tsm_send(int fd, const struct tsm_sync_msg *msg)
+{
+	ssize_t n;
+	do
+		n = send(fd, msg, sizeof(*msg), MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*msg) ? 0 : -1;
+}
+
+int tsm_recv(int fd, struct tsm_sync_msg *msg)
+{
+	ssize_t n;
+	do
+		n = recv(fd, msg, sizeof(*msg), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (n != (ssize_t)sizeof(*msg)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 1;
+}
+
+void tsm_fail(int fd, const char *stage, const char *syscall, const char *what, const char *path)
+{
+	struct tsm_sync_msg msg;
+	int err = errno;
+	memset(&msg, 0, sizeof(msg));
+	msg.type = SYNC_ERROR;
+	msg.err = err;
+	tsm_strlcpy(msg.stage, stage, sizeof(msg.stage));
+	tsm_strlcpy(msg.syscall, syscall, sizeof(msg.syscall));
+	tsm_strlcpy(msg.what, what, sizeof(msg.what));
+	tsm_strlcpy(msg.path, path, sizeof(msg.path));
+	tsm_send(fd, &msg);
+	_exit(127);
+}
+
+void tsm_reset_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL); /* EINVAL for KILL/STOP and libc-reserved ones: fine */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void tsm_cloexec_from(int lowfd)
+{
+	if (syscall(SYS_close_range, (unsigned int)lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	/* Kernels before 5.11: Node rarely has more than a few hundred fds. */
+	for (int fd = lowfd; fd < 4096; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0)
+			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+}
+
+void tsm_execvpe(char *const argv[], char *const envp[], const char *path_env)
+{
+	const char *name = argv[0];
+	char buf[4096];
+	int saved = ENOENT;
+
+	if (strchr(name, '/')) {
+		execve(name, argv, envp);
+		return;
+	}
+	size_t nlen = strlen(name);
+	const char *p = path_env;
+	while (p) {
+		const char *end = strchr(p, ':');
+		size_t dlen = end ? (size_t)(end - p) : strlen(p);
+		if (dlen == 0) { /* empty entry means the cwd, as in execvp */
+			buf[0] = '.';
+			dlen = 1;
+		} else if (dlen < sizeof(buf)) {
+			memcpy(buf, p, dlen);
+		}
+		if (dlen + 1 + nlen < sizeof(buf)) {
+			buf[dlen] = '/';
+			memcpy(buf + dlen + 1, name, nlen + 1);
+			execve(buf, argv, envp);
+			/* EACCES says more than a later ENOENT; keep searching either way. */
+			if (errno == EACCES)
+				saved = EACCES;
+			else if (errno != ENOENT && errno != ENOTDIR && saved != EACCES)
+				saved = errno;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	errno = saved;
+}

@@ -1,0 +1,58 @@
+/*
+ * Small syscalls the runtime needs that Node does not offer. They return
+ * -errno instead of setting errno, so JS never has to race koffi.errno().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Exit code, 128+signal when killed, or -errno. Called on a koffi worker
+ * thread (async) so Node's event loop keeps running while it blocks. */
+int tsm_wait(int pid)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int tsm_flock(int fd, int wait)
+{
+	int r;
+	do
+		r = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : 0;
+}
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET
+ * (a path, or "@name" for the abstract namespace). */
+int tsm_notify(const char *socket_path, const char *state)
+{
+	struct sockaddr_un sa;
+	size_t plen = strlen(socket_path);
+	if (plen == 0 || plen >= sizeof(sa.sun_path))
+		return -EINVAL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, socket_path, plen);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (socket_path[0] == '@' ? 0 : 1));
+	ssize_t n = sendto(s, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, alen);
+	int err = errno;
+	close(s);
+	return n < 0 ? -err : 0;
+}

@@ -1,0 +1,86 @@
+import { MONITOR_BIN } from '../paths.js';
+import { KernelError } from './errors.js';
+import type { ExecRequest, SpawnRequest } from './types.js';
+
+/**
+ * Requests travel to C as one buffer of "key=value\0" records (parsed by
+ * native/src/config.c): no struct layout to keep in sync, and repeated keys
+ * (lower, argv, env, bind_*) keep their order.
+ */
+
+const EINVAL = 22;
+
+function invalid(what: string, path: string): KernelError {
+  return new KernelError({ stage: 'parent', syscall: 'validate', what, errno: EINVAL, path });
+}
+
+class Records {
+  private parts: string[] = [];
+  add(key: string, value: string): void {
+    if (value.includes('\0')) throw invalid(`${key} contains NUL`, '');
+    this.parts.push(`${key}=${value}\0`);
+  }
+  buffer(): Buffer {
+    return Buffer.from(this.parts.join(''), 'utf8');
+  }
+}
+
+function absolute(what: string, p: string): string {
+  if (!p.startsWith('/')) throw invalid(`${what} must be absolute`, p);
+  return p;
+}
+
+/** overlay's option string has no escaping for these in lowerdir/upperdir/workdir. */
+function overlayPath(what: string, p: string): string {
+  absolute(what, p);
+  if (/[,:\\]/.test(p)) throw invalid(`${what} may not contain , : or \\`, p);
+  return p;
+}
+
+function addCommand(r: Records, argv: string[], env: string[], cwd: string): void {
+  if (argv.length === 0 || argv[0] === '') throw invalid('argv is empty', '');
+  for (const a of argv) r.add('argv', a);
+  for (const e of env) {
+    if (!e.includes('=')) throw invalid('env entry without =', e);
+    r.add('env', e);
+  }
+  r.add('cwd', absolute('cwd', cwd));
+}
+
+export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): Buffer {
+  const r = new Records();
+  r.add('name', req.name);
+  r.add('hostname', req.hostname);
+  if (req.rootfs.lowerdirs.length === 0) throw invalid('rootfs has no layers', req.rootfs.mountpoint);
+  for (const l of req.rootfs.lowerdirs) r.add('lower', overlayPath('lowerdir', l));
+  r.add('upper', overlayPath('upperdir', req.rootfs.upperdir));
+  r.add('work', overlayPath('workdir', req.rootfs.workdir));
+  r.add('mnt', absolute('mountpoint', req.rootfs.mountpoint));
+  for (const b of req.binds) {
+    r.add('bind_src', absolute('bind source', b.source));
+    r.add('bind_dst', absolute('bind target', b.target));
+    r.add('bind_ro', b.readonly ? '1' : '0');
+  }
+  addCommand(r, req.argv, req.env, req.cwd);
+  r.add('hostnet', req.shareHostNetwork ? '1' : '0');
+  r.add('stdio', req.stdio.kind);
+  if (req.stdio.kind === 'journal') {
+    if (req.stdio.identifier.includes('\n')) throw invalid('journal identifier contains a newline', '');
+    r.add('ident', req.stdio.identifier);
+  } else if (req.stdio.kind === 'fds') {
+    r.add('fd0', String(req.stdio.stdin));
+    r.add('fd1', String(req.stdio.stdout));
+    r.add('fd2', String(req.stdio.stderr));
+  }
+  r.add('exit', absolute('exitFile', req.exitFile));
+  r.add('monitor', monitor);
+  return r.buffer();
+}
+
+export function encodeExec(req: ExecRequest): Buffer {
+  if (!Number.isInteger(req.leaderPid) || req.leaderPid <= 0) throw invalid('leaderPid', String(req.leaderPid));
+  const r = new Records();
+  r.add('leader', String(req.leaderPid));
+  addCommand(r, req.argv, req.env, req.cwd);
+  return r.buffer();
+}

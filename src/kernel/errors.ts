@@ -1,0 +1,60 @@
+import { getSystemErrorMap } from 'node:util';
+import { TsmError } from '../errors.js';
+
+/** errno → [name, message], from libuv's table (no FFI needed to describe an error). */
+let errnoTable: Map<number, [string, string]> | null = null;
+
+export function errnoName(errno: number): string {
+  errnoTable ??= getSystemErrorMap();
+  return errnoTable.get(-errno)?.[0] ?? `errno ${errno}`;
+}
+
+/** strerror-like text: libuv says "no such file or directory", glibc capitalises. */
+export function errnoMessage(errno: number): string {
+  errnoTable ??= getSystemErrorMap();
+  const text = errnoTable.get(-errno)?.[1] ?? 'Unknown error';
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export interface KernelFailure {
+  /** Which native stage failed: parent, child, init, exec (or "kernel" for the TS wrappers). */
+  stage: string;
+  syscall: string;
+  /** Which instance of the syscall: "overlay", "proc", "journal", ... ('' when obvious). */
+  what: string;
+  errno: number;
+  /** The path involved, '' when none. Inside the container after pivot_root. */
+  path: string;
+}
+
+/**
+ * A syscall failed in the native stage or a kernel utility, e.g.
+ * `init: mount overlay on /var/lib/... failed: EINVAL (Invalid argument)`.
+ */
+export class KernelError extends TsmError {
+  readonly module = 'kernel';
+  readonly stage: string;
+  readonly syscall: string;
+  readonly what: string;
+  readonly errno: number;
+  /** Symbolic errno, e.g. ENOENT. */
+  readonly errnoName: string;
+  readonly path: string;
+
+  constructor(f: KernelFailure) {
+    super(describe(f));
+    this.stage = f.stage;
+    this.syscall = f.syscall;
+    this.what = f.what;
+    this.errno = f.errno;
+    this.errnoName = errnoName(f.errno);
+    this.path = f.path;
+  }
+}
+
+function describe(f: KernelFailure): string {
+  let op = f.syscall;
+  if (f.what) op += ` ${f.what}`;
+  if (f.path) op += f.what ? ` on ${f.path}` : ` ${f.path}`;
+  return `${f.stage}: ${op} failed: ${errnoName(f.errno)} (${errnoMessage(f.errno)})`;
+}

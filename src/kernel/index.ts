@@ -1,0 +1,9 @@
+/** The kernel module: everything the runtime asks of the kernel, typed. */
+export type { BindMount, ExecRequest, ParkedContainer, ParkedExec, RootfsPlan, SpawnRequest, StdioPlan } from './types.js';
+export { KernelError, errnoMessage, errnoName } from './errors.js';
+export { spawnContainer } from './spawn.js';
+export { execInContainer } from './exec.js';
+export { waitExit } from './wait.js';
+export { kill, processStartTime } from './process.js';
+export { acquireLock, isLockBusy, type Lock } from './lock.js';
+export { sdNotify } from './notify.js';

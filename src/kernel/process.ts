@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { KernelError } from './errors.js';
+
+const ESRCH = 3;
+
+/** Sends a signal; false when the process no longer exists. */
+export function kill(pid: number, signal: number): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (e) {
+    const errno = (e as NodeJS.ErrnoException).errno;
+    if (errno === -ESRCH || (e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw new KernelError({ stage: 'kernel', syscall: 'kill', what: `signal ${signal}`, errno: Math.abs(errno ?? 1), path: `pid ${pid}` });
+  }
+}
+
+/**
+ * The process's start time in clock ticks since boot (field 22 of
+ * /proc/PID/stat), or null when it does not exist. A PID plus this number
+ * names one process for good: PIDs are reused, start times are not.
+ */
+export function processStartTime(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // comm (field 2) may contain spaces and parens: count fields after the last ')'.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(rest[22 - 3]);
+  return Number.isFinite(ticks) ? ticks : null;
+}
