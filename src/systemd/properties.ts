@@ -75,7 +75,7 @@ function limitProperties(limits: Limits, forUpdate: boolean): UnitProperty[] {
  */
 export function cpuQuotaPerSecUSec(cpus: number): bigint {
   if (!Number.isFinite(cpus) || cpus <= 0) throw new UnitPropertyError('CPUQuotaPerSecUSec', `cpus must be a positive number, got ${cpus}`);
-  const usec = Math.round(cpus * 1e6);
+  const usec = Math.max(1, Math.round(cpus * 1e6)); // a positive quota never becomes 0 (= unlimited)
   return BigInt(Math.ceil(usec / 10000) * 10000);
 }
 
