@@ -1,0 +1,20 @@
+import type { OptionSpec, Parsed } from './args.js';
+
+/** Shared by every verb: how it parses and what it needs from the process. */
+export interface CommandContext {
+  /** Set once the container name is known, for the error prefix "tsmachine: start httpd: ...". */
+  subject?: string;
+  out(line: string): void;
+}
+
+export interface Command {
+  usage: string;
+  summary: string;
+  options: OptionSpec[];
+  /** Words after which the rest is a payload command (exec: 1). */
+  maxPositionals?: number;
+  /** Returns the exit status. */
+  run(args: Parsed, ctx: CommandContext): Promise<number>;
+}
+
+export const HELP: OptionSpec = { long: 'help', short: 'h', kind: 'flag', help: 'show this help' };

@@ -1,0 +1,65 @@
+import { flag, type Parsed } from '../args.js';
+import { HELP, type Command, type CommandContext } from '../command.js';
+import { UsageError } from '../../errors.js';
+import { formatSize } from '../../config/units.js';
+import { loadRuntime } from '../runtime-loader.js';
+import type { ContainerStatus } from '../../runtime/inspect.js';
+
+function table(rows: string[][]): string[] {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd());
+}
+
+function limitsText(s: ContainerStatus): string {
+  const l = s.limits, parts: string[] = [];
+  if (l.cpus !== null) parts.push(`cpus=${l.cpus}`);
+  if (l.memory !== null) parts.push(`memory=${formatSize(l.memory)}`);
+  if (l.pids !== null) parts.push(`pids=${l.pids}`);
+  if (l.cpuset !== null) parts.push(`cpuset=${l.cpuset}`);
+  if (l.ioWeight !== null) parts.push(`io-weight=${l.ioWeight}`);
+  return parts.join(' ') || '-';
+}
+
+export const listCmd: Command = {
+  usage: 'tsmachine list [--all] [--json]',
+  summary: 'list running containers (--all: stopped ones too)',
+  options: [
+    { long: 'all', short: 'a', kind: 'flag', help: 'include stopped containers' },
+    { long: 'json', kind: 'flag', help: 'print JSON' },
+    HELP,
+  ],
+  async run(p: Parsed, ctx: CommandContext): Promise<number> {
+    if (p.positionals.length > 0) throw new UsageError(`unexpected argument '${p.positionals[0]}'`);
+    const all = (await loadRuntime()).list(flag(p, 'all'));
+    if (flag(p, 'json')) { ctx.out(JSON.stringify(all, null, 2)); return 0; }
+    const rows = [['NAME', 'STATE', 'LEADER', 'IMAGE', 'ADDRESSES', 'LIMITS', 'UNIT']];
+    for (const s of all) {
+      const state = s.state === 'stopped' && s.exitCode !== null ? `stopped (${s.exitCode})` : s.state;
+      rows.push([s.name, state, s.leader?.toString() ?? '-', s.image, s.addresses.join(',') || '-', limitsText(s), s.unit]);
+    }
+    for (const line of table(rows)) ctx.out(line);
+    return 0;
+  },
+};
+
+export const status: Command = {
+  usage: 'tsmachine status NAME [--json]',
+  summary: 'show one container',
+  options: [{ long: 'json', kind: 'flag', help: 'print JSON' }, HELP],
+  async run(p: Parsed, ctx: CommandContext): Promise<number> {
+    const name = p.positionals[0];
+    if (!name) throw new UsageError('a container name is required');
+    ctx.subject = name;
+    const s = (await loadRuntime()).status(name);
+    if (flag(p, 'json')) { ctx.out(JSON.stringify(s, null, 2)); return 0; }
+    const lines: [string, string][] = [
+      ['Name', s.name], ['State', s.state + (s.exitCode !== null ? ` (exit ${s.exitCode})` : '')],
+      ['Leader', s.leader?.toString() ?? '-'], ['Unit', s.unit], ['Image', s.image],
+      ['Command', s.command.length ? s.command.join(' ') : '(image default)'],
+      ['Addresses', s.addresses.join(' ') || '-'], ['Limits', limitsText(s)],
+      ['Created', s.created], ['Started', s.startedAt ?? '-'],
+    ];
+    for (const [k, v] of lines) ctx.out(`${k.padStart(10)}: ${v}`);
+    return 0;
+  },
+};

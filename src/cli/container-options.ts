@@ -1,0 +1,47 @@
+import type { ContainerOptions } from '../config/options.js';
+import { list, str, type OptionSpec, type Parsed } from './args.js';
+
+/** The options that describe a container, shared by start and run. */
+export const CONTAINER_OPTIONS: OptionSpec[] = [
+  { long: 'image', kind: 'value', arg: 'IMG', help: 'image to run (default: the image named like the container)' },
+  { long: 'cpus', kind: 'value', arg: 'N', help: 'CPU bandwidth, e.g. 0.5 (CPUQuotaPerSecUSec)' },
+  { long: 'memory', short: 'm', kind: 'value', arg: 'SIZE', help: 'memory limit, e.g. 64M (MemoryMax)' },
+  { long: 'pids-limit', kind: 'value', arg: 'N', help: 'maximum number of tasks (TasksMax)' },
+  { long: 'cpuset-cpus', kind: 'value', arg: 'LIST', help: 'CPUs it may run on, e.g. 0-1 (AllowedCPUs)' },
+  { long: 'io-weight', kind: 'value', arg: 'N', help: 'IO weight 1..10000 (IOWeight)' },
+  { long: 'hostname', kind: 'value', arg: 'NAME', help: 'hostname inside (default: the container name)' },
+  { long: 'env', short: 'e', kind: 'list', arg: 'K=V', help: 'environment variable (repeatable)' },
+  { long: 'bind', short: 'v', kind: 'list', arg: 'SRC:DST[:ro]', help: 'bind mount a host path (repeatable)' },
+  { long: 'workdir', short: 'w', kind: 'value', arg: 'DIR', help: 'working directory inside' },
+  { long: 'network', kind: 'value', arg: 'MODE', help: 'bridge (default), none, host, macvlan:IF, ipvlan:IF' },
+  { long: 'ip', kind: 'value', arg: 'ADDR', help: 'static address (bridge mode)' },
+  { long: 'publish', short: 'p', kind: 'list', arg: '[IP:]HPORT:CPORT[/proto]', help: 'publish a port (repeatable)' },
+  { long: 'dns', kind: 'list', arg: 'ADDR', help: 'DNS server for resolv.conf (repeatable)' },
+];
+
+export function containerOptionsFrom(p: Parsed, command: string[]): ContainerOptions {
+  const o: ContainerOptions = {};
+  const s = (k: string, set: (v: string) => void): void => { const v = str(p, k); if (v !== undefined) set(v); };
+  const l = (k: string, set: (v: string[]) => void): void => { const v = list(p, k); if (v !== undefined) set(v); };
+  s('image', (v) => (o.image = v));
+  s('cpus', (v) => (o.cpus = v));
+  s('memory', (v) => (o.memory = v));
+  s('pids-limit', (v) => (o.pidsLimit = v));
+  s('cpuset-cpus', (v) => (o.cpusetCpus = v));
+  s('io-weight', (v) => (o.ioWeight = v));
+  s('hostname', (v) => (o.hostname = v));
+  l('env', (v) => (o.env = v));
+  l('bind', (v) => (o.bind = v));
+  s('workdir', (v) => (o.workdir = v));
+  s('network', (v) => (o.network = v));
+  s('ip', (v) => (o.ip = v));
+  l('publish', (v) => (o.publish = v));
+  l('dns', (v) => (o.dns = v));
+  if (command.length > 0) o.command = command;
+  return o;
+}
+
+/** True when any container-describing option was given (they only apply on creation). */
+export function hasContainerOptions(p: Parsed): boolean {
+  return CONTAINER_OPTIONS.some((s) => p.opts.has(s.long));
+}

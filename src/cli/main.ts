@@ -1,0 +1,65 @@
+import { TsmError, UsageError } from '../errors.js';
+import { formatOptions, parseArgs, flag } from './args.js';
+import type { Command, CommandContext } from './command.js';
+import { start } from './commands/start.js';
+import { run } from './commands/run.js';
+import { stop, kill, rm, restart } from './commands/simple.js';
+import { exec } from './commands/exec.js';
+import { listCmd, status } from './commands/inspect.js';
+import { logs } from './commands/logs.js';
+import { update } from './commands/update.js';
+import { images } from './commands/images.js';
+
+/** Exit status when tsmachine itself fails (docker/podman use the same). */
+const EXIT_FAILURE = 125;
+
+const COMMANDS: Record<string, Command> = {
+  start, run, stop, kill, rm, restart, exec, list: listCmd, status, logs, update, images,
+};
+const ALIASES: Record<string, string> = { ps: 'list', inspect: 'status' };
+
+function usage(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'usage: tsmachine COMMAND [options] [NAME] ...',
+    '',
+    'Containers on systemd: each one a transient scope in machine.slice, registered with systemd-machined.',
+    '',
+    ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
+    '',
+    "Run 'tsmachine COMMAND --help' for a command's options.",
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const out = (line: string): void => { process.stdout.write(line + '\n'); };
+  const verb = argv[0];
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    out(usage());
+    return verb === undefined ? EXIT_FAILURE : 0;
+  }
+  if (verb === '--version') { out('tsmachine 0.1.0'); return 0; }
+  const name = ALIASES[verb] ?? verb;
+  const cmd = COMMANDS[name];
+  const ctx: CommandContext = { out };
+  try {
+    if (!cmd) throw new UsageError(`unknown command '${verb}' (see 'tsmachine --help')`);
+    const args = parseArgs(argv.slice(1), cmd.options, cmd.maxPositionals);
+    if (flag(args, 'help')) {
+      out(`usage: ${cmd.usage}\n\n${cmd.summary}\n\noptions:\n${formatOptions(cmd.options)}`);
+      return 0;
+    }
+    return await cmd.run(args, ctx);
+  } catch (e) {
+    const where = [cmd ? name : null, ctx.subject].filter(Boolean).join(' ');
+    const msg = e instanceof TsmError ? e.message : `internal error: ${(e as Error)?.stack ?? String(e)}`;
+    process.stderr.write(`tsmachine: ${where ? `${where}: ` : ''}${msg}\n`);
+    if (process.env.TSMACHINE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => { process.stderr.write(`tsmachine: internal error: ${String(e)}\n`); process.exit(EXIT_FAILURE); },
+);

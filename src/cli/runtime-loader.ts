@@ -1,0 +1,11 @@
+import type { Runtime } from '../runtime/runtime.js';
+
+/**
+ * The runtime and its effects (koffi, the D-Bus client, netlink) load only
+ * for verbs that need them, so `--help` and argument errors answer without
+ * loading native code.
+ */
+export async function loadRuntime(): Promise<Runtime> {
+  const { createRuntime } = await import('../runtime/real-deps.js');
+  return createRuntime((line) => process.stderr.write(`tsmachine: warning: ${line}\n`));
+}

@@ -1,0 +1,25 @@
+import { constants } from 'node:os';
+import { UsageError } from '../errors.js';
+
+/** "TERM", "SIGTERM", "15" → 15. */
+export function parseSignal(text: string): number {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    if (n >= 1 && n <= 64) return n;
+  }
+  const name = text.toUpperCase().startsWith('SIG') ? text.toUpperCase() : `SIG${text.toUpperCase()}`;
+  const n = (constants.signals as Record<string, number>)[name];
+  if (n === undefined) throw new UsageError(`'${text}' is not a signal`);
+  return n;
+}
+
+/** Passes the signals a user sends to the CLI on to the payload; returns the undo. */
+export function relaySignals(to: (sig: number) => void): () => void {
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+  const handlers = sigs.map((s) => {
+    const h = (): void => to(constants.signals[s]);
+    process.on(s, h);
+    return [s, h] as const;
+  });
+  return () => { for (const [s, h] of handlers) process.off(s, h); };
+}

@@ -1,0 +1,72 @@
+import type { Limits } from '../config/limits.js';
+import type { ExecRequest, ParkedContainer, ParkedExec, SpawnRequest } from '../kernel/types.js';
+
+/**
+ * The effects the runtime core drives, as small interfaces. The CLI passes
+ * the real ones (runtime/real-deps.ts); host unit tests pass recorders to
+ * check ordering and undo without pretending to be systemd.
+ */
+
+export interface ScopeManager {
+  startScope(unit: string, input: { description: string; pids: number[]; limits: Limits }): Promise<void>;
+  stopUnit(unit: string): Promise<void>;
+  killUnit(unit: string, who: 'all' | 'main', signal: number): Promise<void>;
+  resetFailedUnit(unit: string): Promise<void>;
+  /** null when systemd does not know the unit. */
+  unitState(unit: string): Promise<{ activeState: string; controlGroup: string } | null>;
+  updateLimits(unit: string, limits: Limits): Promise<void>;
+  attachProcesses(unit: string, pids: number[]): Promise<void>;
+}
+
+export interface MachineInfo {
+  leader: number;
+  unit: string;
+}
+
+export interface MachineRegistry {
+  register(m: { name: string; leader: number; rootDirectory: string; ifindices: number[]; keepUnit?: boolean }): Promise<void>;
+  terminate(name: string): Promise<void>;
+  get(name: string): Promise<MachineInfo | null>;
+}
+
+export interface SystemdSession {
+  scopes: ScopeManager;
+  machines: MachineRegistry;
+  close(): void;
+}
+
+export interface NetworkSetup {
+  hostIfindices: number[];
+  addresses: string[];
+  /** Contents for the container's /etc files. */
+  resolvConf: string;
+  hosts: string;
+  undo(): Promise<void>;
+}
+
+export interface NetworkOps {
+  /** Throws a one-line error for bad modes/addresses/ports; pure. */
+  validate(net: { mode: string; ip?: string; publish: string[]; dns: string[] }): void;
+  /** Whether the container shares the host's network namespace. */
+  sharesHost(net: { mode: string }): boolean;
+  setup(net: { mode: string; ip?: string; publish: string[]; dns: string[] }, c: { name: string; initPid: number; hostname: string }): Promise<NetworkSetup>;
+  /** Idempotent: veth, rules and lease of a container, whatever is left of them. */
+  teardown(name: string): Promise<void>;
+}
+
+export interface KernelOps {
+  spawnContainer(req: SpawnRequest): ParkedContainer;
+  execInContainer(req: ExecRequest): ParkedExec;
+  /** Exit status of a child of this process (128+signal when killed). */
+  waitExit(pid: number): Promise<number>;
+  kill(pid: number, signal: number): void;
+  /** Start time of a process (clock ticks since boot), or null when it does not exist. */
+  processStartTime(pid: number): number | null;
+  acquireLock(path: string): { release(): void };
+}
+
+export interface RuntimeDeps {
+  systemd(): Promise<SystemdSession>;
+  kernel: KernelOps;
+  network: NetworkOps;
+}

@@ -1,0 +1,53 @@
+import { formatCpuList } from '../config/units.js';
+import { listContainerNames, readExitCode, readRuntime, readStoredSpec } from '../state/container.js';
+import type { KernelOps } from './deps.js';
+import { isAlive } from './liveness.js';
+import { unitNameFor } from './unit-name.js';
+
+/** The record `list --json` and `status --json` print: the stable shape scripts rely on. */
+export interface ContainerStatus {
+  name: string;
+  state: 'running' | 'stopped';
+  leader: number | null;
+  unit: string;
+  image: string;
+  addresses: string[];
+  limits: { cpus: number | null; memory: number | null; pids: number | null; cpuset: string | null; ioWeight: number | null };
+  command: string[];
+  created: string;
+  startedAt: string | null;
+  exitCode: number | null;
+}
+
+export function containerStatus(kernel: Pick<KernelOps, 'processStartTime'>, name: string): ContainerStatus | null {
+  const stored = readStoredSpec(name);
+  if (!stored) return null;
+  const rt = readRuntime(name);
+  const running = rt !== null && isAlive(kernel, rt);
+  const { spec } = stored;
+  return {
+    name,
+    state: running ? 'running' : 'stopped',
+    leader: running ? rt!.initPid : null,
+    unit: running ? rt!.unit : unitNameFor(name),
+    image: spec.image,
+    addresses: running ? rt!.addresses : [],
+    limits: {
+      cpus: spec.limits.cpus ?? null,
+      memory: spec.limits.memory ?? null,
+      pids: spec.limits.pids ?? null,
+      cpuset: spec.limits.cpuset ? formatCpuList(spec.limits.cpuset) : null,
+      ioWeight: spec.limits.ioWeight ?? null,
+    },
+    command: spec.command,
+    created: stored.created,
+    startedAt: running ? rt!.startedAt : null,
+    exitCode: running ? null : readExitCode(name),
+  };
+}
+
+export function listContainers(kernel: Pick<KernelOps, 'processStartTime'>, all: boolean): ContainerStatus[] {
+  return listContainerNames()
+    .map((n) => containerStatus(kernel, n))
+    .filter((s): s is ContainerStatus => s !== null && (all || s.state === 'running'));
+}

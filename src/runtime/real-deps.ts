@@ -1,0 +1,72 @@
+import { acquireLock, execInContainer, kill, processStartTime, spawnContainer, waitExit } from '../kernel/index.js';
+import { connectSystemBus } from '../systemd/bus.js';
+import { SystemdManager } from '../systemd/manager.js';
+import { Machined } from '../systemd/machined.js';
+import { scopeProperties, updateProperties } from '../systemd/properties.js';
+import { isBusError, ErrorNames } from '../systemd/errors.js';
+import { resolveOptions } from '../config/settings/resolve.js';
+import * as network from '../network/index.js';
+import type { KernelOps, NetworkOps, RuntimeDeps, SystemdSession } from './deps.js';
+import { Runtime, type SettingsLoader } from './runtime.js';
+
+/** systemd and machined over one system-bus connection per command. */
+async function systemdSession(): Promise<SystemdSession> {
+  const bus = await connectSystemBus();
+  const manager = new SystemdManager(bus);
+  const machined = new Machined(bus);
+  return {
+    scopes: {
+      startScope: (unit, i) => manager.startTransientScope(unit, scopeProperties(i)),
+      stopUnit: (unit) => manager.stopUnit(unit),
+      killUnit: (unit, who, signal) => manager.killUnit(unit, who, signal),
+      resetFailedUnit: (unit) => manager.resetFailedUnit(unit).catch((e: unknown) => {
+        if (!isBusError(e, ErrorNames.NoSuchUnit)) throw e;
+      }),
+      unitState: async (unit) => {
+        const u = await manager.getUnit(unit);
+        return u ? { activeState: u.activeState, controlGroup: u.controlGroup } : null;
+      },
+      // runtime=true: a transient unit's drop-in under /run, which daemon-reload re-reads.
+      updateLimits: (unit, limits) => manager.setUnitProperties(unit, true, updateProperties(limits)),
+      attachProcesses: (unit, pids) => manager.attachProcessesToUnit(unit, '', pids),
+    },
+    machines: {
+      register: async (m) => {
+        await machined.registerMachineWithNetwork({
+          name: m.name, service: 'tsmachine', class: 'container', leader: m.leader, rootDirectory: m.rootDirectory, ifindices: m.ifindices,
+        });
+      },
+      terminate: async (name) => { await machined.terminateMachine(name); },
+      get: async (name) => {
+        const m = await machined.getMachine(name);
+        return m ? { leader: m.leader, unit: m.unit } : null;
+      },
+    },
+    close: () => bus.close(),
+  };
+}
+
+const kernel: KernelOps = {
+  spawnContainer, execInContainer, waitExit,
+  kill: (pid, sig) => { kill(pid, sig); },
+  processStartTime,
+  acquireLock: (path) => acquireLock(path, { wait: true }),
+};
+
+const networkOps: NetworkOps = {
+  validate: (n) => { network.parseNetworkOptions({ network: n.mode, ...(n.ip ? { ip: n.ip } : {}), publish: n.publish, dns: n.dns }); },
+  sharesHost: (n) => n.mode === 'host',
+  setup: (n, c) => network.setupNetwork(network.parseNetworkOptions({ network: n.mode, ...(n.ip ? { ip: n.ip } : {}), publish: n.publish, dns: n.dns }), c),
+  teardown: (name) => network.teardownNetwork(name),
+};
+
+/** /etc/tsmachine/NAME.tsmachine under the flags: flags win, the file fills in. */
+const settings: SettingsLoader = (name, flags) => resolveOptions(name, flags);
+
+export function createRealDeps(): RuntimeDeps {
+  return { systemd: systemdSession, kernel, network: networkOps };
+}
+
+export function createRuntime(warn: (line: string) => void): Runtime {
+  return new Runtime(createRealDeps(), { settings, warn });
+}

@@ -1,0 +1,157 @@
+import { mkdirSync } from 'node:fs';
+import type { Limits } from '../config/limits.js';
+import type { ContainerOptions } from '../config/options.js';
+import type { OptionLabels } from '../config/spec.js';
+import { resolveImage, type StoreLookup } from '../image/resolve.js';
+import type { ResolvedImage } from '../image/types.js';
+import type { StdioPlan } from '../kernel/types.js';
+import { containerPaths, locksDir, readStoredSpec, type StoredSpec } from '../state/container.js';
+import type { RuntimeDeps } from './deps.js';
+import { ContainerStateError } from './errors.js';
+import { execInContainer } from './exec.js';
+import { containerStatus, listContainers, type ContainerStatus } from './inspect.js';
+import { prepareContainer } from './prepare.js';
+import { removeContainer } from './remove.js';
+import { cleanStale } from './stale.js';
+import { startContainer, type Started } from './start.js';
+import { killContainer, stopContainer } from './stop.js';
+import { updateContainer } from './update.js';
+import { requireRoot, requireSystemd } from './preflight.js';
+
+/** Loads settings for a name: options from /etc/tsmachine/NAME.tsmachine and how to name them in errors. */
+export type SettingsLoader = (name: string, flags: ContainerOptions) => { options: ContainerOptions; labels: OptionLabels; warnings: string[] };
+
+/**
+ * The runtime core's face to the CLI: one method per verb, each taking a
+ * container name and plain values. It owns locking and ordering; the CLI
+ * owns parsing, printing and exit codes.
+ */
+export class Runtime {
+  constructor(
+    private readonly deps: RuntimeDeps,
+    private readonly opts: { store?: StoreLookup; settings?: SettingsLoader; warn?: (line: string) => void } = {},
+  ) {}
+
+  stored(name: string): StoredSpec | null {
+    return readStoredSpec(name);
+  }
+
+  private withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    mkdirSync(locksDir(), { recursive: true });
+    const lock = this.deps.kernel.acquireLock(containerPaths(name).lock);
+    return fn().finally(() => lock.release());
+  }
+
+  private prepare(name: string, flags: ContainerOptions) {
+    let options = flags, labels: OptionLabels = {};
+    if (this.opts.settings) {
+      const s = this.opts.settings(name, flags);
+      options = s.options;
+      labels = s.labels;
+      for (const w of s.warnings) this.opts.warn?.(w);
+    }
+    return prepareContainer(name, options, this.deps.network, this.opts.store, labels);
+  }
+
+  /** `start`: create from options, or (options null) start the stored container again. */
+  async start(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan } = {}): Promise<Started> {
+    requireRoot();
+    const prepared = options ? this.prepare(name, options) : null;
+    requireSystemd();
+    return this.withLock(name, async () => {
+      const existing = readStoredSpec(name);
+      let spec, image: ResolvedImage;
+      if (existing) {
+        if (prepared) throw new ContainerStateError(name, `container ${name} already exists`);
+        spec = existing.spec;
+        image = resolveImage(spec.image, this.opts.store);
+      } else {
+        if (!prepared) throw new ContainerStateError(name, `no container named ${name}`);
+        ({ spec, image } = prepared);
+      }
+      return startContainer(this.deps, spec, image, {
+        mode: how.keepUnit ? 'service' : how.stdio?.kind === 'inherit' ? 'foreground' : 'detached',
+        stdio: how.stdio ?? { kind: 'journal', identifier: name },
+        ...(existing ? { existing } : {}),
+      });
+    });
+  }
+
+  /**
+   * `run`: a new container in the foreground. Returns the payload's exit
+   * status; signals the CLI receives are passed to the payload.
+   */
+  async run(name: string, options: ContainerOptions, how: { remove: boolean; relaySignals: (to: (sig: number) => void) => () => void }): Promise<number> {
+    requireRoot();
+    if (readStoredSpec(name)) throw new ContainerStateError(name, `container ${name} already exists (rm it, or use start)`);
+    const started = await this.start(name, options, { stdio: { kind: 'inherit' } });
+    const stopRelay = how.relaySignals((sig) => { try { this.deps.kernel.kill(started.initPid, sig); } catch { /* gone */ } });
+    let status: number;
+    try {
+      status = await this.deps.kernel.waitExit(started.monitorPid);
+    } finally {
+      stopRelay();
+    }
+    await this.withLock(name, async () => {
+      const bus = await this.deps.systemd();
+      try { await cleanStale(this.deps, bus, name); } finally { bus.close(); }
+    });
+    if (how.remove) await this.rm(name, true);
+    return status;
+  }
+
+  async stop(name: string, timeoutS: number): Promise<boolean> {
+    requireRoot();
+    this.mustExist(name);
+    requireSystemd();
+    return this.withLock(name, () => stopContainer(this.deps, name, timeoutS));
+  }
+
+  async restart(name: string, timeoutS: number): Promise<Started> {
+    await this.stop(name, timeoutS);
+    return this.start(name, null);
+  }
+
+  kill(name: string, signal: number): void {
+    requireRoot();
+    this.mustExist(name);
+    if (!killContainer(this.deps, name, signal)) throw new ContainerStateError(name, `container ${name} is not running`);
+  }
+
+  async rm(name: string, force: boolean): Promise<void> {
+    requireRoot();
+    this.mustExist(name);
+    requireSystemd();
+    return this.withLock(name, () => removeContainer(this.deps, name, force));
+  }
+
+  async exec(name: string, argv: string[], env: string[]): Promise<number> {
+    requireRoot();
+    const stored = this.mustExist(name);
+    let image: ResolvedImage | null = null;
+    try { image = resolveImage(stored.spec.image, this.opts.store); } catch { /* image removed since: run with the stored env */ }
+    return execInContainer(this.deps, name, argv, env, image);
+  }
+
+  async update(name: string, limits: Limits): Promise<void> {
+    requireRoot();
+    this.mustExist(name);
+    return this.withLock(name, () => updateContainer(this.deps, name, limits));
+  }
+
+  status(name: string): ContainerStatus {
+    const s = containerStatus(this.deps.kernel, name);
+    if (!s) throw new ContainerStateError(name, `no container named ${name}`);
+    return s;
+  }
+
+  list(all: boolean): ContainerStatus[] {
+    return listContainers(this.deps.kernel, all);
+  }
+
+  private mustExist(name: string): StoredSpec {
+    const s = readStoredSpec(name);
+    if (!s) throw new ContainerStateError(name, `no container named ${name}`);
+    return s;
+  }
+}

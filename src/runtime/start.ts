@@ -1,0 +1,118 @@
+import type { ContainerSpec } from '../config/spec.js';
+import type { ResolvedImage } from '../image/types.js';
+import type { ParkedContainer, StdioPlan } from '../kernel/types.js';
+import { createContainerDirs, removeContainerDirs, rootfsPlan } from '../rootfs/layout.js';
+import { writeEtcFiles } from '../rootfs/etc-files.js';
+import { containerPaths, removeRuntime, writeRuntime, writeStoredSpec, type RuntimeState, type StoredSpec } from '../state/container.js';
+import { unitNameFor } from './unit-name.js';
+import type { NetworkSetup, RuntimeDeps, SystemdSession } from './deps.js';
+import { ContainerStateError, StartError } from './errors.js';
+import { payloadFor } from './image-config.js';
+import { cleanStale } from './stale.js';
+import { UndoStack } from './undo.js';
+import { isAlive } from './liveness.js';
+import { readRuntime } from '../state/container.js';
+import { rmSync } from 'node:fs';
+
+export interface StartOptions {
+  mode: RuntimeState['mode'];
+  stdio: StdioPlan;
+  /** The stored spec already exists (restart of a stopped container). */
+  existing?: StoredSpec;
+}
+
+export interface Started {
+  unit: string;
+  initPid: number;
+  monitorPid: number;
+  addresses: string[];
+}
+
+/**
+ * Brings one validated container up, in nspawn's order: payload parked at
+ * the barrier → network → scope (+ job wait) → machined → state file →
+ * release. Every step registers its undo; any failure unwinds in reverse, so
+ * a failed start leaves no scope, machine, veth, lease or state behind.
+ * The caller holds the container's lock.
+ */
+export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, image: ResolvedImage, opts: StartOptions): Promise<Started> {
+  const { name } = spec;
+  const unit = unitNameFor(name);
+  const paths = containerPaths(name);
+  const undo = new UndoStack();
+  let bus: SystemdSession | undefined;
+
+  if (isAlive(deps.kernel, readRuntime(name))) throw new ContainerStateError(name, `container ${name} is already running`);
+
+  try {
+    bus = await deps.systemd();
+    await cleanStale(deps, bus, name);
+
+    const fresh = createContainerDirs(name);
+    if (fresh) undo.push('remove container directory', () => removeContainerDirs(name));
+    else undo.push('remove runtime directory', () => rmSync(paths.run, { recursive: true, force: true }));
+    rmSync(paths.exit, { force: true });
+
+    const payload = payloadFor(spec, image.config);
+    // 1. the payload's init, parked at the barrier: it exists, so it can go into a scope
+    const parked: ParkedContainer = deps.kernel.spawnContainer({
+      name,
+      hostname: spec.hostname,
+      rootfs: rootfsPlan(name, image),
+      binds: spec.binds,
+      argv: payload.argv,
+      env: payload.env,
+      cwd: payload.cwd,
+      shareHostNetwork: deps.network.sharesHost(spec.network),
+      stdio: opts.stdio,
+      exitFile: paths.exit,
+    });
+    undo.push('kill parked container', () => parked.abort());
+    const initStartTime = deps.kernel.processStartTime(parked.initPid);
+    if (initStartTime === null) throw new ContainerStateError(name, `container ${name}: init (pid ${parked.initPid}) died before it was released`);
+
+    // 2. network, configured from the host side while nothing runs inside
+    const net: NetworkSetup = await deps.network.setup(spec.network, { name, initPid: parked.initPid, hostname: spec.hostname });
+    undo.push('tear down network', () => net.undo());
+    writeEtcFiles(paths.upper, { hostname: `${spec.hostname}\n`, hosts: net.hosts, 'resolv.conf': net.resolvConf });
+
+    // 3. the scope, holding init and its monitor, with the limits
+    if (opts.mode !== 'service') {
+      await bus.scopes.startScope(unit, {
+        description: `tsmachine container ${name}`,
+        pids: [parked.initPid, parked.monitorPid],
+        limits: spec.limits,
+      });
+      undo.push(`stop ${unit}`, () => bus!.scopes.stopUnit(unit));
+    }
+
+    // 4. machined
+    await bus.machines.register({
+      name, leader: parked.initPid, rootDirectory: paths.rootfs, ifindices: net.hostIfindices, keepUnit: opts.mode === 'service',
+    });
+    undo.push(`terminate machine ${name}`, () => bus!.machines.terminate(name));
+
+    // 5. state
+    if (!opts.existing) {
+      writeStoredSpec(name, { spec, created: new Date().toISOString(), imageId: image.id });
+    } else {
+      writeStoredSpec(name, { ...opts.existing, spec });
+    }
+    const rt: RuntimeState = {
+      unit, initPid: parked.initPid, initStartTime, monitorPid: parked.monitorPid,
+      startedAt: new Date().toISOString(), addresses: net.addresses, mode: opts.mode,
+    };
+    writeRuntime(name, rt);
+    undo.push('remove runtime state', () => removeRuntime(name));
+
+    // 6. release: mounts, pivot_root, exec; throws what the init stage reported
+    parked.release();
+    undo.commit();
+    return { unit, initPid: parked.initPid, monitorPid: parked.monitorPid, addresses: net.addresses };
+  } catch (e) {
+    const failures = await undo.unwind();
+    throw failures.length > 0 || !(e instanceof Error) ? new StartError(name, e, failures) : e;
+  } finally {
+    bus?.close();
+  }
+}

@@ -1,0 +1,110 @@
+// The start flow's ordering and undo, with recorders in place of systemd, the
+// kernel and the network. This checks our logic only; the real thing runs in
+// the systemd VM (test/integration/).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = mkdtempSync(join(tmpdir(), 'tsm-rt-'));
+process.env.TSMACHINE_STATE_DIR = join(root, 'lib');
+process.env.TSMACHINE_RUN_DIR = join(root, 'run');
+
+const { startContainer } = await import('../../src/runtime/start.js');
+const { validateSpec } = await import('../../src/config/spec.js');
+const { containerPaths, readRuntime } = await import('../../src/state/container.js');
+type Deps = import('../../src/runtime/deps.js').RuntimeDeps;
+
+function recorder(failAt?: string) {
+  const log: string[] = [];
+  const step = (s: string): void => {
+    log.push(s);
+    if (s === failAt) throw new Error(`${s} failed`);
+  };
+  let alive = false;
+  const deps: Deps = {
+    async systemd() {
+      return {
+        scopes: {
+          async startScope(unit, i) { step(`scope ${unit} pids=${i.pids.join(',')} mem=${i.limits.memory}`); },
+          async stopUnit(unit) { log.push(`undo: stop ${unit}`); },
+          async killUnit() { step('kill'); },
+          async resetFailedUnit() { /* nothing */ },
+          async unitState() { return null; },
+          async updateLimits() { step('update'); },
+          async attachProcesses() { step('attach'); },
+        },
+        machines: {
+          async register(m) { step(`machined ${m.name} leader=${m.leader} if=${m.ifindices.join(',')}`); },
+          async terminate(n) { log.push(`undo: terminate ${n}`); },
+          async get() { return null; },
+        },
+        close() { log.push('close'); },
+      };
+    },
+    kernel: {
+      spawnContainer(req) {
+        step(`spawn ${req.argv.join(' ')} lower=${req.rootfs.lowerdirs.join(':')}`);
+        alive = true;
+        return {
+          initPid: 100, monitorPid: 99,
+          release() { step('release'); },
+          abort() { alive = false; log.push('undo: abort'); },
+        };
+      },
+      execInContainer() { throw new Error('unused'); },
+      async waitExit() { return 0; },
+      kill() { /* unused */ },
+      processStartTime(pid) { return alive && (pid === 100 || pid === 99) ? 4242 : null; },
+      acquireLock() { return { release() { /* no-op */ } }; },
+    },
+    network: {
+      validate() { /* ok */ },
+      sharesHost() { return false; },
+      async setup(_n, c) {
+        step(`network ${c.name} pid=${c.initPid}`);
+        return { hostIfindices: [7], addresses: ['10.88.0.2'], resolvConf: 'nameserver 10.0.0.1\n', hosts: '127.0.0.1 localhost\n', async undo() { log.push('undo: network'); } };
+      },
+      async teardown(n) { log.push(`teardown ${n}`); },
+    },
+  };
+  return { deps, log };
+}
+
+const image = { name: 'httpd', id: 'builtin:httpd', layers: ['/img/rootfs'], source: 'builtin' as const,
+  config: { entrypoint: [], cmd: ['/bin/busybox', 'httpd', '-f'], env: [], workingDir: '/' } };
+const spec = (name: string) => validateSpec(name, { memory: '64M' }, { onlineCpus: [0], exists: () => true });
+
+test('start runs in nspawn order: park, network, scope, machined, state, release', async () => {
+  const { deps, log } = recorder();
+  const s = await startContainer(deps, spec('web'), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'web' } });
+  assert.equal(s.unit, 'tsmachine-web.scope');
+  assert.deepEqual(log.filter((l) => !l.startsWith('teardown')), [
+    'spawn /bin/busybox httpd -f lower=/img/rootfs',
+    'network web pid=100',
+    'scope tsmachine-web.scope pids=100,99 mem=67108864',
+    'machined web leader=100 if=7',
+    'release',
+    'close',
+  ]);
+  const rt = readRuntime('web');
+  assert.equal(rt?.initPid, 100);
+  assert.deepEqual(rt?.addresses, ['10.88.0.2']);
+  assert.equal(readFileSync(join(containerPaths('web').upper, 'etc/hostname'), 'utf8'), 'web\n');
+});
+
+for (const [failAt, wantUndo] of [
+  ['network db pid=100', ['undo: abort']],
+  ['scope tsmachine-db.scope pids=100,99 mem=67108864', ['undo: network', 'undo: abort']],
+  ['machined db leader=100 if=7', ['undo: stop tsmachine-db.scope', 'undo: network', 'undo: abort']],
+  ['release', ['undo: terminate db', 'undo: stop tsmachine-db.scope', 'undo: network', 'undo: abort']],
+] as const) {
+  test(`a failure at "${failAt.split(' ')[0]}" undoes every earlier step in reverse and leaves no state`, async () => {
+    const { deps, log } = recorder(failAt);
+    await assert.rejects(startContainer(deps, spec('db'), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'db' } }), /failed/);
+    assert.deepEqual(log.filter((l) => l.startsWith('undo:')), wantUndo);
+    assert.equal(readRuntime('db'), null);
+    assert.equal(existsSync(containerPaths('db').dir), false, 'a new container leaves no directory');
+  });
+}
