@@ -1,0 +1,468 @@
+/*
+ * rtnetlink requests for the network module; see netlink.h for the contract.
+ *
+ * The host-side requests run on Node's thread: they only open a netlink
+ * socket, send one request and read its ack. The container-side request
+ * (tsm_nl_netns_configure) must run inside the container's network namespace,
+ * and Node must never setns() itself, so it forks a child with a raw clone
+ * syscall (no atfork handlers run in a copy of a multithreaded process). That
+ * child uses only async-signal-safe calls and stack buffers, reports
+ * {step, errno} through a pipe and _exit()s.
+ */
+#define _GNU_SOURCE
+#include "netlink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One request. The union gives the buffer nlmsghdr's alignment. */
+struct nl_msg {
+	union {
+		struct nlmsghdr hdr;
+		char buf[1024];
+	} u;
+	int overflow;
+};
+
+static unsigned int nl_seq;
+
+static void msg_init(struct nl_msg *m, uint16_t type, uint16_t flags, const void *body, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->u.hdr.nlmsg_len = NLMSG_LENGTH(len);
+	m->u.hdr.nlmsg_type = type;
+	m->u.hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	memcpy(NLMSG_DATA(&m->u.hdr), body, len);
+}
+
+static struct rtattr *attr_put(struct nl_msg *m, unsigned short type, const void *data, size_t len)
+{
+	size_t off = NLMSG_ALIGN(m->u.hdr.nlmsg_len);
+	size_t alen = RTA_LENGTH(len);
+	if (m->overflow || off + RTA_ALIGN(alen) > sizeof(m->u.buf)) {
+		m->overflow = 1;
+		return NULL;
+	}
+	struct rtattr *a = (struct rtattr *)(m->u.buf + off);
+	a->rta_type = type;
+	a->rta_len = (unsigned short)alen;
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
+	m->u.hdr.nlmsg_len = (uint32_t)(off + RTA_ALIGN(alen));
+	return a;
+}
+
+static void attr_u32(struct nl_msg *m, unsigned short type, uint32_t v)
+{
+	attr_put(m, type, &v, sizeof(v));
+}
+
+static void attr_str(struct nl_msg *m, unsigned short type, const char *s)
+{
+	attr_put(m, type, s, strlen(s) + 1);
+}
+
+/* A nested attribute: everything appended until nest_end belongs to it. */
+static struct rtattr *nest_start(struct nl_msg *m, unsigned short type)
+{
+	return attr_put(m, type, NULL, 0);
+}
+
+static void nest_end(struct nl_msg *m, struct rtattr *a)
+{
+	if (a)
+		a->rta_len = (unsigned short)(m->u.buf + m->u.hdr.nlmsg_len - (char *)a);
+}
+
+static int nl_open(void)
+{
+	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+}
+
+/*
+ * Sends M and reads until its ack. An RTM_NEWLINK reply (to RTM_GETLINK)
+ * stores the link's index in *ifindex. Returns 0 or -1 with errno.
+ */
+static int nl_request(int fd, struct nl_msg *m, int *ifindex)
+{
+	if (m->overflow) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	unsigned int seq = ++nl_seq;
+	m->u.hdr.nlmsg_seq = seq;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	ssize_t n;
+	do
+		n = sendto(fd, m->u.buf, m->u.hdr.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+
+	/* Large enough for one link's RTM_NEWLINK with all its stats. */
+	union {
+		struct nlmsghdr hdr;
+		char buf[16384];
+	} r;
+	for (;;) {
+		do
+			n = recv(fd, r.buf, sizeof(r.buf), 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EPROTO;
+			return -1;
+		}
+		int len = (int)n;
+		for (struct nlmsghdr *h = &r.hdr; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+				if (e->error == 0)
+					return 0;
+				errno = -e->error;
+				return -1;
+			}
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == RTM_NEWLINK && ifindex) {
+				const struct ifinfomsg *ifi = NLMSG_DATA(h);
+				*ifindex = ifi->ifi_index;
+			}
+		}
+	}
+}
+
+/* Opens a socket, runs one request, closes, keeping the request's errno. */
+static int nl_once(struct nl_msg *m, int *ifindex)
+{
+	int fd = nl_open();
+	if (fd < 0)
+		return -1;
+	int rc = nl_request(fd, m, ifindex);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+static int link_index_on(int fd, const char *name)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg m;
+	msg_init(&m, RTM_GETLINK, 0, &ifi, sizeof(ifi));
+	attr_str(&m, IFLA_IFNAME, name);
+	int index = 0;
+	if (nl_request(fd, &m, &index) < 0)
+		return -1;
+	if (index <= 0) {
+		errno = ENODEV;
+		return -1;
+	}
+	return index;
+}
+
+int tsm_nl_link_index(const char *name)
+{
+	int fd = nl_open();
+	if (fd < 0)
+		return -1;
+	int rc = link_index_on(fd, name);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* A locally administered unicast MAC. */
+static void random_mac(unsigned char mac[6])
+{
+	if (syscall(SYS_getrandom, mac, 6, 0) != 6) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		unsigned long v = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16);
+		for (int i = 0; i < 6; i++)
+			mac[i] = (unsigned char)(v >> (i * 8));
+	}
+	mac[0] = (unsigned char)((mac[0] & 0xfe) | 0x02);
+}
+
+int tsm_nl_bridge_add(const char *name)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg m;
+	msg_init(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	attr_str(&m, IFLA_IFNAME, name);
+	/* A fixed MAC: otherwise the bridge takes its lowest port's MAC and
+	 * changes it as containers come and go, which breaks ARP caches. */
+	unsigned char mac[6];
+	random_mac(mac);
+	attr_put(&m, IFLA_ADDRESS, mac, sizeof(mac));
+	struct rtattr *info = nest_start(&m, IFLA_LINKINFO);
+	attr_str(&m, IFLA_INFO_KIND, "bridge");
+	nest_end(&m, info);
+	if (nl_once(&m, NULL) < 0)
+		return -1;
+	return tsm_nl_link_index(name);
+}
+
+int tsm_nl_veth_add(const char *host_name, const char *peer_name, int peer_pid)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg m;
+	msg_init(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	attr_str(&m, IFLA_IFNAME, host_name);
+	struct rtattr *info = nest_start(&m, IFLA_LINKINFO);
+	attr_str(&m, IFLA_INFO_KIND, "veth");
+	struct rtattr *data = nest_start(&m, IFLA_INFO_DATA);
+	/* VETH_INFO_PEER carries an ifinfomsg followed by the peer's attributes. */
+	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	struct rtattr *peer = attr_put(&m, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
+	attr_str(&m, IFLA_IFNAME, peer_name);
+	attr_u32(&m, IFLA_NET_NS_PID, (uint32_t)peer_pid);
+	nest_end(&m, peer);
+	nest_end(&m, data);
+	nest_end(&m, info);
+	if (nl_once(&m, NULL) < 0)
+		return -1;
+	return tsm_nl_link_index(host_name);
+}
+
+int tsm_nl_l2_add(const char *kind, int parent_ifindex, const char *name, int pid)
+{
+	int macvlan = strcmp(kind, "macvlan") == 0;
+	if (!macvlan && strcmp(kind, "ipvlan") != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg m;
+	msg_init(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	attr_str(&m, IFLA_IFNAME, name);
+	attr_u32(&m, IFLA_LINK, (uint32_t)parent_ifindex);
+	attr_u32(&m, IFLA_NET_NS_PID, (uint32_t)pid);
+	struct rtattr *info = nest_start(&m, IFLA_LINKINFO);
+	attr_str(&m, IFLA_INFO_KIND, kind);
+	struct rtattr *data = nest_start(&m, IFLA_INFO_DATA);
+	if (macvlan) {
+		/* bridge mode: containers on the same parent reach each other. */
+		attr_u32(&m, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
+	} else {
+		uint16_t mode = IPVLAN_MODE_L2;
+		attr_put(&m, IFLA_IPVLAN_MODE, &mode, sizeof(mode));
+	}
+	nest_end(&m, data);
+	nest_end(&m, info);
+	return nl_once(&m, NULL);
+}
+
+static int link_set_on(int fd, int ifindex, int master, int up)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	if (up) {
+		ifi.ifi_flags = IFF_UP;
+		ifi.ifi_change = IFF_UP;
+	}
+	struct nl_msg m;
+	msg_init(&m, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	if (master > 0)
+		attr_u32(&m, IFLA_MASTER, (uint32_t)master);
+	return nl_request(fd, &m, NULL);
+}
+
+int tsm_nl_link_set(int ifindex, int master, int up)
+{
+	int fd = nl_open();
+	if (fd < 0)
+		return -1;
+	int rc = link_set_on(fd, ifindex, master, up);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+static int addr_add_on(int fd, int ifindex, uint32_t addr, int prefix)
+{
+	struct ifaddrmsg ifa = {
+		.ifa_family = AF_INET,
+		.ifa_prefixlen = (unsigned char)prefix,
+		.ifa_scope = RT_SCOPE_UNIVERSE,
+		.ifa_index = (unsigned int)ifindex,
+	};
+	struct nl_msg m;
+	msg_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+	uint32_t a = htonl(addr);
+	uint32_t hostmask = prefix >= 32 ? 0 : (0xffffffffu >> prefix);
+	uint32_t brd = htonl(addr | hostmask);
+	attr_put(&m, IFA_LOCAL, &a, sizeof(a));
+	attr_put(&m, IFA_ADDRESS, &a, sizeof(a));
+	if (prefix < 31)
+		attr_put(&m, IFA_BROADCAST, &brd, sizeof(brd));
+	return nl_request(fd, &m, NULL);
+}
+
+int tsm_nl_addr_add(int ifindex, uint32_t addr, int prefix)
+{
+	int fd = nl_open();
+	if (fd < 0)
+		return -1;
+	int rc = addr_add_on(fd, ifindex, addr, prefix);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int tsm_nl_link_del(const char *name)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg m;
+	msg_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	attr_str(&m, IFLA_IFNAME, name);
+	return nl_once(&m, NULL);
+}
+
+static int default_route_on(int fd, int ifindex, uint32_t gateway)
+{
+	struct rtmsg rt = {
+		.rtm_family = AF_INET,
+		.rtm_table = RT_TABLE_MAIN,
+		.rtm_protocol = RTPROT_STATIC,
+		.rtm_scope = RT_SCOPE_UNIVERSE,
+		.rtm_type = RTN_UNICAST,
+	};
+	struct nl_msg m;
+	msg_init(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof(rt));
+	uint32_t gw = htonl(gateway);
+	attr_put(&m, RTA_GATEWAY, &gw, sizeof(gw));
+	attr_u32(&m, RTA_OIF, (uint32_t)ifindex);
+	return nl_request(fd, &m, NULL);
+}
+
+struct child_report {
+	int step;
+	int err;
+};
+
+/* Runs in the forked child: async-signal-safe calls only. */
+static struct child_report configure_in_netns(const char *nspath, const char *ifname, uint32_t addr, int prefix,
+					     uint32_t gateway)
+{
+	struct child_report r = { TSM_NL_STEP_NONE, 0 };
+#define FAIL(s)                    \
+	do {                       \
+		r.step = (s);      \
+		r.err = errno;     \
+		return r;          \
+	} while (0)
+	int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		FAIL(TSM_NL_STEP_OPEN_NS);
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		FAIL(TSM_NL_STEP_SETNS);
+	close(nsfd);
+	int fd = nl_open();
+	if (fd < 0)
+		FAIL(TSM_NL_STEP_SOCKET);
+	/* The native init brings lo up too; doing it here as well makes the
+	 * network module correct on its own (idempotent). */
+	int lo = link_index_on(fd, "lo");
+	if (lo < 0 || link_set_on(fd, lo, 0, 1) < 0)
+		FAIL(TSM_NL_STEP_LO_UP);
+	int index = link_index_on(fd, ifname);
+	if (index < 0)
+		FAIL(TSM_NL_STEP_FIND_LINK);
+	if (addr != 0 && addr_add_on(fd, index, addr, prefix) < 0)
+		FAIL(TSM_NL_STEP_ADDRESS);
+	if (link_set_on(fd, index, 0, 1) < 0)
+		FAIL(TSM_NL_STEP_LINK_UP);
+	if (gateway != 0 && default_route_on(fd, index, gateway) < 0)
+		FAIL(TSM_NL_STEP_ROUTE);
+#undef FAIL
+	return r;
+}
+
+int tsm_nl_netns_configure(int pid, const char *ifname, uint32_t addr, int prefix, uint32_t gateway, int *step)
+{
+	char nspath[64];
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", pid);
+	*step = TSM_NL_STEP_NONE;
+
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		*step = TSM_NL_STEP_FORK;
+		return -1;
+	}
+	/* Blocked in the child so none of Node's signal handlers can run in
+	 * the copy; restored in the parent right after the clone. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	long child = syscall(SYS_clone, (unsigned long)SIGCHLD, 0L, NULL, NULL, 0L);
+	if (child == 0) {
+		close(p[0]);
+		struct child_report r = configure_in_netns(nspath, ifname, addr, prefix, gateway);
+		if (r.step != TSM_NL_STEP_NONE) {
+			ssize_t w;
+			do
+				w = write(p[1], &r, sizeof(r));
+			while (w < 0 && errno == EINTR);
+		}
+		_exit(r.step == TSM_NL_STEP_NONE ? 0 : 1);
+	}
+	int clone_errno = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
+	if (child < 0) {
+		close(p[0]);
+		*step = TSM_NL_STEP_FORK;
+		errno = clone_errno;
+		return -1;
+	}
+
+	struct child_report r = { TSM_NL_STEP_NONE, 0 };
+	ssize_t n;
+	do
+		n = read(p[0], &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+
+	int status = 0;
+	while (waitpid((pid_t)child, &status, 0) < 0) {
+		if (errno != EINTR) {
+			*step = TSM_NL_STEP_WAIT;
+			return -1;
+		}
+	}
+	if (n == (ssize_t)sizeof(r) && r.step != TSM_NL_STEP_NONE) {
+		*step = r.step;
+		errno = r.err;
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		*step = TSM_NL_STEP_WAIT;
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,51 @@
+import { linkDel, linkIndex } from '../kernel/netlink.js';
+import type { NetworkConfig } from './config.js';
+import { NetworkError } from './errors.js';
+import { type Lease, bridgeLeases, readStore, withStore } from './ipam.js';
+import { nftDeleteTable } from './nft-run.js';
+
+/**
+ * Drops NAME's lease. When it was the last bridge lease, the bridge and the
+ * nft table go too (under the same lock as the setup that would need them),
+ * so an idle host carries nothing of tsmachine's.
+ */
+export async function releaseLease(cfg: NetworkConfig, name: string): Promise<void> {
+  await withStore(cfg, async (store) => {
+    const lease = store.leases[name];
+    if (!lease) return;
+    delete store.leases[name];
+    if (lease.mode === 'bridge' && bridgeLeases(store).length === 0) {
+      await nftDeleteTable(cfg.table);
+      linkDel(cfg.bridge);
+      store.subnet = null;
+    }
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A lease left by a container that died without teardown (kill -9 of the
+ * runtime) is stale: its veth went with its netns, or its init is gone.
+ */
+export function leaseIsStale(lease: Lease): boolean {
+  if (lease.hostIf !== null) return linkIndex(lease.hostIf) === null;
+  return !pidAlive(lease.pid);
+}
+
+/** Refuses a second network for a live container; returns true when a stale one must be torn down first. */
+export function checkNoLiveLease(cfg: NetworkConfig, name: string): boolean {
+  const lease = readStore(cfg).leases[name];
+  if (!lease) return false;
+  if (!leaseIsStale(lease)) {
+    throw new NetworkError(`container ${name} already has a network (${lease.address || lease.mode}); tear it down first`);
+  }
+  return true;
+}

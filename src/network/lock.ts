@@ -1,0 +1,48 @@
+import koffi from 'koffi';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NetworkError } from './errors.js';
+
+/**
+ * An exclusive flock(2) on a lock file. flock dies with its holder, so a
+ * start killed with SIGKILL never leaves the IPAM locked. Taken with LOCK_NB
+ * and retried on a timer, so waiting never blocks Node's event loop; separate
+ * opens conflict too, so this also serialises callers within one process.
+ */
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+const EWOULDBLOCK = 11;
+const EINTR = 4;
+
+type Flock = (fd: number, op: number) => number;
+let flockFn: Flock | null = null;
+function flock(): Flock {
+  flockFn ??= koffi.load('libc.so.6').func('int flock(int fd, int op)') as Flock;
+  return flockFn;
+}
+
+export async function withLock<T>(path: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  const fd = openSync(path, 'a', 0o644);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 1;
+    for (;;) {
+      if (flock()(fd, LOCK_EX | LOCK_NB) === 0) break;
+      const e = koffi.errno();
+      if (e !== EWOULDBLOCK && e !== EINTR) throw new NetworkError(`flock(${path}): errno ${e}`);
+      if (Date.now() > deadline) throw new NetworkError(`timed out after ${timeoutMs} ms waiting for the lock ${path}`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, 20);
+    }
+    try {
+      return await fn();
+    } finally {
+      flock()(fd, LOCK_UN);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
