@@ -301,6 +301,19 @@ int tsm_nl_link_set(int ifindex, int master, int up)
 	return rc;
 }
 
+int tsm_nl_brport_hairpin(int ifindex, int on)
+{
+	/* Bridge port options are set with family AF_BRIDGE and IFLA_PROTINFO. */
+	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE, .ifi_index = ifindex };
+	struct nl_msg m;
+	msg_init(&m, RTM_SETLINK, 0, &ifi, sizeof(ifi));
+	struct rtattr *proto = nest_start(&m, IFLA_PROTINFO | NLA_F_NESTED);
+	uint8_t mode = on ? 1 : 0;
+	attr_put(&m, IFLA_BRPORT_MODE, &mode, sizeof(mode));
+	nest_end(&m, proto);
+	return nl_once(&m, NULL);
+}
+
 static int addr_add_on(int fd, int ifindex, uint32_t addr, int prefix)
 {
 	struct ifaddrmsg ifa = {

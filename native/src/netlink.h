@@ -34,6 +34,11 @@ int tsm_nl_l2_add(const char *kind, int parent_ifindex, const char *name, int pi
 /* Enslaves IFINDEX to MASTER (when master > 0) and sets it up (when up != 0). */
 int tsm_nl_link_set(int ifindex, int master, int up);
 
+/* Hairpin mode of bridge port IFINDEX: frames may leave through the port
+ * they came in on. A container reaching its own published port through the
+ * host (DNAT back to itself) needs it when br_netfilter is loaded. */
+int tsm_nl_brport_hairpin(int ifindex, int on);
+
 /* Adds ADDR/PREFIX to IFINDEX. -1/EEXIST when it is already there. */
 int tsm_nl_addr_add(int ifindex, uint32_t addr, int prefix);
 

@@ -38,6 +38,7 @@ interface Lib {
   vethAdd: (host: string, peer: string, pid: number) => number;
   l2Add: (kind: string, parent: number, name: string, pid: number) => number;
   linkSet: (ifindex: number, master: number, up: number) => number;
+  hairpin: (ifindex: number, on: number) => number;
   addrAdd: (ifindex: number, addr: number, prefix: number) => number;
   linkDel: (name: string) => number;
   netnsConfigure: (pid: number, ifname: string, addr: number, prefix: number, gw: number, step: number[]) => number;
@@ -53,6 +54,7 @@ function load(): Lib {
     vethAdd: l.func('int tsm_nl_veth_add(const char *host, const char *peer, int pid)') as Lib['vethAdd'],
     l2Add: l.func('int tsm_nl_l2_add(const char *kind, int parent, const char *name, int pid)') as Lib['l2Add'],
     linkSet: l.func('int tsm_nl_link_set(int ifindex, int master, int up)') as Lib['linkSet'],
+    hairpin: l.func('int tsm_nl_brport_hairpin(int ifindex, int on)') as Lib['hairpin'],
     addrAdd: l.func('int tsm_nl_addr_add(int ifindex, uint32_t addr, int prefix)') as Lib['addrAdd'],
     linkDel: l.func('int tsm_nl_link_del(const char *name)') as Lib['linkDel'],
     netnsConfigure: l.func(
@@ -95,6 +97,11 @@ export function l2Add(kind: 'macvlan' | 'ipvlan', parentIfindex: number, name: s
 /** Enslaves to MASTER (when given) and sets the link up (when up). */
 export function linkSet(ifindex: number, opts: { master?: number; up: boolean }): void {
   check(load().linkSet(ifindex, opts.master ?? 0, opts.up ? 1 : 0), 'setlink', `ifindex ${ifindex}`);
+}
+
+/** Lets frames leave a bridge port through the port they came in on (hairpin). */
+export function brportHairpin(ifindex: number, on: boolean): void {
+  check(load().hairpin(ifindex, on ? 1 : 0), 'setlink hairpin', `ifindex ${ifindex}`);
 }
 
 /** Adds ADDR/PREFIX; returns false when the address was already there. */

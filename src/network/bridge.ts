@@ -1,4 +1,4 @@
-import { addrAdd, bridgeAdd, linkDel, linkIndex, linkSet, netnsConfigure, vethAdd } from '../kernel/netlink.js';
+import { addrAdd, brportHairpin, bridgeAdd, linkDel, linkIndex, linkSet, netnsConfigure, vethAdd } from '../kernel/netlink.js';
 import type { NetworkConfig } from './config.js';
 import { buildHosts, resolvConfFor } from './dns.js';
 import { NetworkError } from './errors.js';
@@ -82,6 +82,8 @@ export async function setupBridge(cfg: NetworkConfig, plan: NetworkPlan, c: Cont
   const ifindex = vethAdd(hostIf, CONTAINER_IF, c.initPid);
   undo.push(`delete ${hostIf}`, () => linkDel(hostIf));
   linkSet(ifindex, { master: grant.bridgeIndex, up: true });
+  // A container calling its own published port comes back through its own port.
+  brportHairpin(ifindex, true);
   netnsConfigure(c.initPid, CONTAINER_IF, grant.address, grant.subnet.prefix, gatewayOf(grant.subnet));
 
   const address = formatIpv4(grant.address);
