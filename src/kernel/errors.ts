@@ -1,18 +1,33 @@
+import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 import { TsmError } from '../errors.js';
 
 /** errno → [name, message], from libuv's table (no FFI needed to describe an error). */
 let errnoTable: Map<number, [string, string]> | null = null;
 
-export function errnoName(errno: number): string {
+/** glibc's text for the errnos libuv has no entry for (those the stages can meet). */
+const EXTRA: Record<string, string> = {
+  ECHILD: 'No child processes', ENOEXEC: 'Exec format error', EDQUOT: 'Disk quota exceeded',
+  ESTALE: 'Stale file handle', EINPROGRESS: 'Operation now in progress', ENOLCK: 'No locks available',
+  EDEADLK: 'Resource deadlock avoided', EBADMSG: 'Bad message', EIDRM: 'Identifier removed',
+  ENOLINK: 'Link has been severed', EMULTIHOP: 'Multihop attempted', ENETRESET: 'Network dropped connection on reset',
+};
+
+function lookup(errno: number): [string, string] | undefined {
   errnoTable ??= getSystemErrorMap();
-  return errnoTable.get(-errno)?.[0] ?? `errno ${errno}`;
+  const hit = errnoTable.get(-errno);
+  if (hit) return hit;
+  const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0];
+  return name ? [name, EXTRA[name] ?? name] : undefined;
+}
+
+export function errnoName(errno: number): string {
+  return lookup(errno)?.[0] ?? `errno ${errno}`;
 }
 
 /** strerror-like text: libuv says "no such file or directory", glibc capitalises. */
 export function errnoMessage(errno: number): string {
-  errnoTable ??= getSystemErrorMap();
-  const text = errnoTable.get(-errno)?.[1] ?? 'Unknown error';
+  const text = lookup(errno)?.[1] ?? 'Unknown error';
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

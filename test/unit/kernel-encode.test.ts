@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeExec, encodeSpawn } from '../../src/kernel/encode.js';
+import { KernelError } from '../../src/kernel/errors.js';
+import type { SpawnRequest } from '../../src/kernel/types.js';
+
+const base: SpawnRequest = {
+  name: 'web',
+  hostname: 'web',
+  rootfs: { lowerdirs: ['/l/base', '/l/app'], upperdir: '/c/upper', workdir: '/c/work', mountpoint: '/c/root' },
+  binds: [{ source: '/srv/data', target: '/data', readonly: true }],
+  argv: ['httpd', '-f'],
+  env: ['PATH=/bin'],
+  cwd: '/',
+  shareHostNetwork: false,
+  stdio: { kind: 'journal', identifier: 'web' },
+  exitFile: '/run/tsmachine/web/exit',
+};
+
+function records(b: Buffer): string[] {
+  const s = b.toString('utf8');
+  assert.ok(s.endsWith('\0'));
+  return s.slice(0, -1).split('\0');
+}
+
+test('encodeSpawn keeps repeated keys in order, bottom layer first', () => {
+  const r = records(encodeSpawn(base, '/m'));
+  assert.deepEqual(r.filter((x) => x.startsWith('lower=')), ['lower=/l/base', 'lower=/l/app']);
+  assert.deepEqual(r.filter((x) => x.startsWith('argv=')), ['argv=httpd', 'argv=-f']);
+  const i = r.indexOf('bind_src=/srv/data');
+  assert.deepEqual(r.slice(i, i + 3), ['bind_src=/srv/data', 'bind_dst=/data', 'bind_ro=1']);
+  assert.ok(r.includes('stdio=journal'));
+  assert.ok(r.includes('ident=web'));
+  assert.ok(r.includes('monitor=/m'));
+});
+
+test('encodeSpawn passes test fds', () => {
+  const r = records(encodeSpawn({ ...base, stdio: { kind: 'fds', stdin: 3, stdout: 4, stderr: 5 } }, '/m'));
+  assert.ok(r.includes('fd0=3') && r.includes('fd1=4') && r.includes('fd2=5'));
+});
+
+test('encodeSpawn rejects what the C side could not carry or overlay could not parse', () => {
+  const bad: [string, Partial<SpawnRequest>][] = [
+    ['NUL', { argv: ['a\0b'] }],
+    ['empty argv', { argv: [] }],
+    ['relative cwd', { cwd: 'tmp' }],
+    ['relative bind target', { binds: [{ source: '/a', target: 'b', readonly: false }] }],
+    ['comma in layer', { rootfs: { ...base.rootfs, lowerdirs: ['/a,b'] } }],
+    ['colon in upper', { rootfs: { ...base.rootfs, upperdir: '/a:b' } }],
+    ['no layers', { rootfs: { ...base.rootfs, lowerdirs: [] } }],
+    ['env without =', { env: ['PATH'] }],
+    ['newline in identifier', { stdio: { kind: 'journal', identifier: 'a\nb' } }],
+  ];
+  for (const [why, over] of bad) {
+    assert.throws(() => encodeSpawn({ ...base, ...over }, '/m'), (e: unknown) => e instanceof KernelError && e.errnoName === 'EINVAL', why);
+  }
+});
+
+test('encodeExec', () => {
+  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/root' })), ['leader=42', 'argv=sh', 'cwd=/root']);
+  assert.throws(() => encodeExec({ leaderPid: 0, argv: ['sh'], env: [], cwd: '/' }), KernelError);
+});
+
+test('KernelError reads like strerror and carries the facts', () => {
+  const e = new KernelError({ stage: 'init', syscall: 'mount', what: 'overlay', errno: 22, path: '/var/lib/tsmachine/web/root' });
+  assert.equal(e.message, 'init: mount overlay on /var/lib/tsmachine/web/root failed: EINVAL (Invalid argument)');
+  assert.equal(e.module, 'kernel');
+  assert.equal(e.name, 'KernelError');
+  assert.equal(e.errnoName, 'EINVAL');
+  const x = new KernelError({ stage: 'init', syscall: 'execve', what: '', errno: 2, path: 'nope' });
+  assert.equal(x.message, 'init: execve nope failed: ENOENT (No such file or directory)');
+});

@@ -1,0 +1,45 @@
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireLock, isLockBusy, kill, KernelError, processStartTime, sdNotify, waitExit } from '../../src/kernel/index.js';
+import { ensureNative } from './kernel-fixture.js';
+
+describe('kernel utilities', () => {
+  before(() => ensureNative());
+
+  test('processStartTime reads field 22 and is null for a missing process', () => {
+    const t = processStartTime(process.pid);
+    assert.ok(t !== null && t > 0);
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    assert.equal(t, Number(fields[19]));
+    assert.equal(processStartTime(4_000_000), null);
+  });
+
+  test('kill is false for a missing process', () => {
+    assert.equal(kill(4_000_000, 0), false);
+    assert.equal(kill(process.pid, 0), true);
+  });
+
+  test('acquireLock is exclusive until released', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsm-lock-'));
+    const path = join(dir, 'lock');
+    const a = acquireLock(path);
+    assert.throws(() => acquireLock(path), (e: unknown) => isLockBusy(e));
+    a.release();
+    a.release();
+    const b = acquireLock(path, { wait: true });
+    b.release();
+    rmSync(dir, { recursive: true });
+  });
+
+  test('sdNotify is a no-op without NOTIFY_SOCKET and reports a dead socket', () => {
+    assert.equal(sdNotify('READY=1', undefined), false);
+    assert.throws(() => sdNotify('READY=1', '/nonexistent/notify'), (e: unknown) => e instanceof KernelError && e.errnoName === 'ENOENT');
+  });
+
+  test('waitExit of a process that is not our child rejects with ECHILD', async () => {
+    await assert.rejects(waitExit(1), (e: unknown) => e instanceof KernelError && e.errnoName === 'ECHILD');
+  });
+});
