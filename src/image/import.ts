@@ -1,0 +1,128 @@
+import { mkdirSync } from 'node:fs';
+import { basename } from 'node:path';
+import { rootfsDefaults } from './config.js';
+import { sha256Of } from './digest.js';
+import { walkDir } from './dir-walk.js';
+import { planDockerArchive } from './docker-archive.js';
+import { ImageError } from './errors.js';
+import { adoptLayer, cleanStaleTemp, ensureLayer, ensureLink } from './layers.js';
+import { unpackBlob, unpackTarStream } from './layer-stream.js';
+import { lockAsync } from './lock.js';
+import { checkLowerdirBudget } from './lowerdir.js';
+import { planOci } from './oci.js';
+import type { ImportPlan } from './plan.js';
+import type { ProgressFn } from './progress.js';
+import { checkName, writeRecord, type ImageRecord, type LayerRecord } from './records.js';
+import { openSource } from './source.js';
+import { sanitizeName, storePaths, type StorePaths } from './store-paths.js';
+import { tarStream } from './tar-writer.js';
+
+export interface ImportOptions {
+  /** Image name; default: the source's own tag/ref name, else the file name. */
+  name?: string;
+  progress?: ProgressFn;
+  /** Store root; default STATE_DIR. */
+  root?: string;
+}
+
+/**
+ * Imports SOURCE (rootfs dir or tarball, OCI layout dir/tar, docker-archive)
+ * into the layer store and records it under a name. Layers already stored
+ * are reused; new ones are verified while streaming and appear only whole.
+ * The record is written last, so an interrupted import leaves no image.
+ */
+export async function importImage(source: string, opts: ImportOptions = {}): Promise<ImageRecord> {
+  if (opts.name !== undefined) checkName(opts.name);
+  const p = storePaths(opts.root);
+  for (const d of [p.layers, p.links, p.images]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  mkdirSync(p.tmp, { recursive: true, mode: 0o700 });
+  // Shared: other imports run alongside; prune (exclusive) waits until no layer is half-referenced.
+  const storeLock = await lockAsync(p.locks, 'store.lock', true);
+  try {
+    cleanStaleTemp(p);
+    const src = await openSource(source);
+    const fallbackName = sanitizeName(basename(source.replace(/:[^/]*$/, '')).replace(/\.(tar|tgz|tzst)(\.(gz|zst|zstd))?$/, '').replace(/\.oci$/, ''));
+    if (src.kind === 'rootfs-dir' || src.kind === 'rootfs-tar') {
+      const name = opts.name ?? fallbackName;
+      if (!name) throw new ImageError(`cannot derive an image name from ${source}; pass --name`);
+      return await importRootfs(p, src, name, opts.progress);
+    }
+    const plan = src.kind === 'oci' ? planOci(src.files, src.ref) : planDockerArchive(src.files);
+    const name = opts.name ?? (plan.suggestedName ? sanitizeName(plan.suggestedName) : null) ?? fallbackName;
+    if (!name) throw new ImageError(`cannot derive an image name from ${source}; pass --name`);
+    checkName(name);
+    return await importPlan(p, plan, name, opts.progress);
+  } finally {
+    storeLock.release();
+  }
+}
+
+async function importPlan(p: StorePaths, plan: ImportPlan, name: string, progress?: ProgressFn): Promise<ImageRecord> {
+  checkLowerdirBudget(p, plan.layers.length);
+  const total = plan.layers.reduce((s, l) => s + l.blob.size, 0);
+  let done = 0;
+  const layers: LayerRecord[] = [];
+  for (const [i, l] of plan.layers.entries()) {
+    const tick = (state: 'unpacking' | 'reused' | 'done'): void =>
+      progress?.({ layer: i + 1, layers: plan.layers.length, bytes: done, totalBytes: total, state });
+    const { size, fresh } = await ensureLayer(p, l.diffId, async (dir) => {
+      tick('unpacking');
+      const algorithm = l.digest?.startsWith('sha512:') ? 'sha512' : 'sha256';
+      const got = await unpackBlob(l.blob, dir, { algorithm, onBytes: (n) => { done += n; tick('unpacking'); } });
+      if (l.digest && got.digest !== l.digest) throw new ImageError(`${l.blob.name}: digest mismatch (content is ${got.digest})`);
+      return got;
+    });
+    if (!fresh) done += l.blob.size;
+    tick(fresh ? 'done' : 'reused');
+    const rec: LayerRecord = { diffId: l.diffId, size, link: ensureLink(p, l.diffId) };
+    if (l.digest) rec.digest = l.digest;
+    layers.push(rec);
+  }
+  const now = new Date().toISOString();
+  const record: ImageRecord = {
+    name,
+    id: plan.configDigest,
+    created: plan.parsed.created ?? now,
+    imported: now,
+    size: layers.reduce((s, l) => s + l.size, 0),
+    layers,
+    config: plan.parsed.config,
+    format: plan.format,
+  };
+  if (plan.manifestDigest) record.manifestDigest = plan.manifestDigest;
+  writeRecord(p, record);
+  return record;
+}
+
+async function importRootfs(
+  p: StorePaths,
+  src: { kind: 'rootfs-dir'; path: string } | { kind: 'rootfs-tar'; blob: import('./layer-stream.js').BlobRef },
+  name: string,
+  progress?: ProgressFn,
+): Promise<ImageRecord> {
+  checkName(name);
+  const total = src.kind === 'rootfs-tar' ? src.blob.size : 0;
+  let done = 0;
+  const tick = (state: 'unpacking' | 'done'): void => progress?.({ layer: 1, layers: 1, bytes: done, totalBytes: total, state });
+  const { diffId, size } = await adoptLayer(p, (dir) =>
+    src.kind === 'rootfs-tar'
+      ? unpackBlob(src.blob, dir, { onBytes: (n) => { done += n; tick('unpacking'); } })
+      : unpackTarStream(tarStream(walkDir(src.path)), dir, src.path));
+  tick('done');
+  const config = rootfsDefaults();
+  const layers: LayerRecord[] = [{ diffId, size, link: ensureLink(p, diffId) }];
+  const now = new Date().toISOString();
+  const record: ImageRecord = {
+    name,
+    // No config blob: the id is the digest of what defines the image, so re-importing the same tree gives the same id.
+    id: sha256Of(JSON.stringify({ diffIds: [diffId], config })),
+    created: now,
+    imported: now,
+    size,
+    layers,
+    config,
+    format: src.kind,
+  };
+  writeRecord(p, record);
+  return record;
+}

@@ -1,0 +1,90 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ImageError } from './errors.js';
+import { NAME_RE, type StorePaths } from './store-paths.js';
+import type { ImageConfig } from './types.js';
+
+/** One layer of an imported image, bottom first in ImageRecord.layers. */
+export interface LayerRecord {
+  /** Uncompressed digest: the store key (layers/sha256/<hex>). */
+  diffId: string;
+  /** Blob digest as the source had it (absent for docker-archive and rootfs imports). */
+  digest?: string;
+  /** Bytes of file content in the unpacked layer. */
+  size: number;
+  /** Name under l/ used as the overlay lowerdir (short, so deep stacks fit one page of mount options). */
+  link: string;
+}
+
+export interface ImageRecord {
+  name: string;
+  /** Config digest for OCI/docker images; digest of the synthesized config for rootfs imports. */
+  id: string;
+  /** From the image config when it has one, else the import time (ISO 8601). */
+  created: string;
+  imported: string;
+  /** Sum of the layers' sizes. */
+  size: number;
+  layers: LayerRecord[];
+  config: ImageConfig;
+  format: 'oci' | 'docker-archive' | 'rootfs-tar' | 'rootfs-dir';
+  manifestDigest?: string;
+}
+
+export function checkName(name: string): void {
+  if (!NAME_RE.test(name)) throw new ImageError(`invalid image name '${name}' (letters, digits and _.:@+- ; no '/', not starting with a symbol)`);
+}
+
+function recordPath(p: StorePaths, name: string): string {
+  return join(p.images, `${name}.json`);
+}
+
+export function readRecord(p: StorePaths, name: string): ImageRecord | null {
+  if (!NAME_RE.test(name)) return null;
+  let text: string;
+  try {
+    text = readFileSync(recordPath(p, name), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  try {
+    return JSON.parse(text) as ImageRecord;
+  } catch {
+    throw new ImageError(`image record ${recordPath(p, name)} is corrupt`);
+  }
+}
+
+/** Atomic: a reader (or a crash) sees the old record or the new one, never half. */
+export function writeRecord(p: StorePaths, rec: ImageRecord): void {
+  mkdirSync(p.images, { recursive: true, mode: 0o755 });
+  const tmp = join(p.images, `.${rec.name}.json.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, `${JSON.stringify(rec, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, recordPath(p, rec.name));
+}
+
+export function deleteRecord(p: StorePaths, name: string): void {
+  unlinkSync(recordPath(p, name));
+}
+
+export function listRecords(p: StorePaths): ImageRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(p.images);
+  } catch {
+    return [];
+  }
+  const out: ImageRecord[] = [];
+  for (const f of names.sort()) {
+    if (f.startsWith('.') || !f.endsWith('.json')) continue; // .NAME.json.PID.tmp of an interrupted write
+    const rec = readRecord(p, f.slice(0, -5));
+    if (rec) out.push(rec);
+  }
+  return out;
+}
