@@ -1,5 +1,5 @@
-import koffi from 'koffi';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { NATIVE_LIB } from '../paths.js';
 import { KernelError } from './errors.js';
 
@@ -36,8 +36,13 @@ export interface NativeLib {
 }
 
 let lib: NativeLib | null = null;
-/** Milliseconds spent in koffi.load and the declarations (for `bench`). */
+/** Milliseconds spent loading koffi, the library and the declarations (for `bench`). */
 export let nativeLoadMs = 0;
+
+/** koffi itself costs tens of ms to load: only on first use, not at import. */
+function loadKoffi(): typeof import('koffi') {
+  return createRequire(import.meta.url)('koffi') as typeof import('koffi');
+}
 
 export function nativeLib(): NativeLib {
   if (lib) return lib;
@@ -45,6 +50,7 @@ export function nativeLib(): NativeLib {
     throw new KernelError({ stage: 'parent', syscall: 'dlopen', what: '(run make -C native)', errno: 2, path: NATIVE_LIB });
   }
   const t0 = performance.now();
+  const koffi = loadKoffi();
   const so = koffi.load(NATIVE_LIB);
   // A type name may be registered only once per process (another copy of this module, tests).
   let result;
