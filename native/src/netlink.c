@@ -4,10 +4,10 @@
  * The host-side requests run on Node's thread: they only open a netlink
  * socket, send one request and read its ack. The container-side request
  * (tsm_nl_netns_configure) must run inside the container's network namespace,
- * and Node must never setns() itself, so it forks a child with a raw clone
- * syscall (no atfork handlers run in a copy of a multithreaded process). That
- * child uses only async-signal-safe calls and stack buffers, reports
- * {step, errno} through a pipe and _exit()s.
+ * and Node must never setns() itself, so it runs in a child process made by
+ * clone() (no atfork handlers, no copy of Node's memory: see
+ * tsm_nl_netns_configure). That child uses only async-signal-safe calls and
+ * stack buffers, leaves {step, errno} in memory it shares with us and exits.
  */
 #define _GNU_SOURCE
 #include "netlink.h"
@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -415,67 +416,71 @@ static struct child_report configure_in_netns(const char *nspath, const char *if
 	return r;
 }
 
+struct child_args {
+	const char *nspath;
+	const char *ifname;
+	uint32_t addr;
+	int prefix;
+	uint32_t gateway;
+	/* Written by the child: it shares our memory (CLONE_VM). */
+	struct child_report report;
+};
+
+static int child_main(void *arg)
+{
+	struct child_args *a = arg;
+	a->report = configure_in_netns(a->nspath, a->ifname, a->addr, a->prefix, a->gateway);
+	return a->report.step == TSM_NL_STEP_NONE ? 0 : 1;
+}
+
+/*
+ * The child is made with CLONE_VM | CLONE_VFORK, as posix_spawn does: no copy
+ * of Node's page tables (a plain fork of Node costs ~10 ms here), and this
+ * thread sleeps until the child is gone. setns() changes only the child's
+ * namespaces (CLONE_VM without CLONE_THREAD is still a process of its own).
+ * The child runs on its own mmap'd stack, touches no lock and no heap, and
+ * leaves its report in ARGS, which we share.
+ */
 int tsm_nl_netns_configure(int pid, const char *ifname, uint32_t addr, int prefix, uint32_t gateway, int *step)
 {
 	char nspath[64];
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", pid);
 	*step = TSM_NL_STEP_NONE;
 
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
+	const size_t stack_size = 256 * 1024;
+	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
 		*step = TSM_NL_STEP_FORK;
 		return -1;
 	}
+	struct child_args args = { nspath, ifname, addr, prefix, gateway, { TSM_NL_STEP_WAIT, EIO } };
+
 	/* Blocked in the child so none of Node's signal handlers can run in
-	 * the copy; restored in the parent right after the clone. */
+	 * it; restored in the parent right after. */
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	long child = syscall(SYS_clone, (unsigned long)SIGCHLD, 0L, NULL, NULL, 0L);
-	if (child == 0) {
-		close(p[0]);
-		struct child_report r = configure_in_netns(nspath, ifname, addr, prefix, gateway);
-		if (r.step != TSM_NL_STEP_NONE) {
-			ssize_t w;
-			do
-				w = write(p[1], &r, sizeof(r));
-			while (w < 0 && errno == EINTR);
-		}
-		_exit(r.step == TSM_NL_STEP_NONE ? 0 : 1);
-	}
+	pid_t child = clone(child_main, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
 	int clone_errno = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	close(p[1]);
 	if (child < 0) {
-		close(p[0]);
+		munmap(stack, stack_size);
 		*step = TSM_NL_STEP_FORK;
 		errno = clone_errno;
 		return -1;
 	}
-
-	struct child_report r = { TSM_NL_STEP_NONE, 0 };
-	ssize_t n;
-	do
-		n = read(p[0], &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-
 	int status = 0;
-	while (waitpid((pid_t)child, &status, 0) < 0) {
+	while (waitpid(child, &status, 0) < 0) {
 		if (errno != EINTR) {
+			munmap(stack, stack_size);
 			*step = TSM_NL_STEP_WAIT;
 			return -1;
 		}
 	}
-	if (n == (ssize_t)sizeof(r) && r.step != TSM_NL_STEP_NONE) {
-		*step = r.step;
-		errno = r.err;
-		return -1;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		*step = TSM_NL_STEP_WAIT;
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+	munmap(stack, stack_size);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	*step = args.report.step;
+	errno = args.report.err;
+	return -1;
 }

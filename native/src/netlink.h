@@ -8,8 +8,8 @@
  * (< IFNAMSIZ); IPv4 addresses are host-order uint32 (10.88.0.1 = 0x0a580001).
  *
  * Only tsm_nl_netns_configure touches another network namespace, and it does
- * so in a short-lived forked child: the calling (Node) process never changes
- * namespace.
+ * so in a short-lived child process (clone with CLONE_VM|CLONE_VFORK): the
+ * calling (Node) process never changes namespace.
  */
 #ifndef TSM_NETLINK_H
 #define TSM_NETLINK_H
@@ -46,7 +46,7 @@ int tsm_nl_addr_add(int ifindex, uint32_t addr, int prefix);
 int tsm_nl_link_del(const char *name);
 
 /*
- * Inside the network namespace of PID (entered by a forked child): brings lo
+ * Inside the network namespace of PID (entered by a child process): brings lo
  * up, gives IFNAME the address ADDR/PREFIX (skipped when addr is 0), sets it
  * up and adds a default route via GATEWAY (skipped when 0). On failure *step
  * names what failed (enum tsm_nl_step) and errno is the child's errno.

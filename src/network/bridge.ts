@@ -8,8 +8,8 @@ import { withStore } from './ipam.js';
 import { type Cidr, formatCidr, formatIpv4, gatewayOf, parseCidr, parseIpv4 } from './ipv4.js';
 import { releaseLease } from './lease.js';
 import { hostVethName } from './names.js';
-import { containerBatch } from './nft.js';
-import { nftApply } from './nft-run.js';
+import { baseIntact, containerBatch } from './nft.js';
+import { nftApply, nftListTable } from './nft-run.js';
 import type { NetworkPlan, NetworkResult } from './plan.js';
 import { checkPortsFree } from './ports.js';
 import { removeContainerRules } from './rules.js';
@@ -89,7 +89,9 @@ export async function setupBridge(cfg: NetworkConfig, plan: NetworkPlan, c: Cont
   const address = formatIpv4(grant.address);
   const fw = { table: cfg.table, bridge: cfg.bridge, subnet: formatCidr(grant.subnet) };
   undo.push('remove the nft rules', () => removeContainerRules(cfg.table, c.name));
-  await nftApply(containerBatch(fw, c.name, address, plan.publish), `rules of ${c.name}`);
+  const listing = await nftListTable(cfg.table);
+  const batch = containerBatch(fw, c.name, address, plan.publish, !listing || !baseIntact(fw, listing));
+  if (batch !== null) await nftApply(batch, `rules of ${c.name}`);
 
   return {
     hostIfindices: [ifindex],

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { NetworkError } from './errors.js';
+import { type NftOutcome, libnftRun } from './libnftables.js';
 import { type TableListing, parseListing } from './nft.js';
 
 /** Debian installs nft in /usr/sbin, which a non-login PATH may lack. */
@@ -8,15 +9,10 @@ function nftBinary(): string {
   return existsSync('/usr/sbin/nft') ? '/usr/sbin/nft' : 'nft';
 }
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], input: string | null): Promise<Ran> {
+/** `nft [-j] -f -`: the fallback when libnftables cannot be loaded. */
+function execNft(commands: string, json: boolean): Promise<NftOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(nftBinary(), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(nftBinary(), [...(json ? ['-j'] : []), '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -25,11 +21,16 @@ function run(args: string[], input: string | null): Promise<Ran> {
       reject(e.code === 'ENOENT' ? new NetworkError('nft not found: install nftables') : new NetworkError(`nft: ${e.message}`, { cause: e }));
     });
     child.on('close', (code) => {
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      resolve({ ok: code === 0, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
     });
     child.stdin.on('error', () => undefined); // nft exited early; its stderr says why
-    child.stdin.end(input ?? '');
+    child.stdin.end(commands);
   });
+}
+
+/** One transaction: in process through libnftables, else one nft process. */
+async function nft(commands: string, json = false): Promise<NftOutcome> {
+  return libnftRun(commands, json) ?? (await execNft(commands, json));
 }
 
 /** The first line of nft's complaint, for a one-line error. */
@@ -37,17 +38,19 @@ function firstLine(text: string): string {
   return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'failed';
 }
 
-/** Applies a batch atomically with one `nft -f -`. */
+const ABSENT = /No such file or directory|does not exist/i;
+
+/** Applies a batch atomically. */
 export async function nftApply(batch: string, what: string): Promise<void> {
-  const r = await run(['-f', '-'], batch);
-  if (r.code !== 0) throw new NetworkError(`nft (${what}): ${firstLine(r.stderr)}`);
+  const r = await nft(batch);
+  if (!r.ok) throw new NetworkError(`nft (${what}): ${firstLine(r.stderr)}`);
 }
 
 /** The table's chains and rules, or null when the table does not exist. */
 export async function nftListTable(table: string): Promise<TableListing | null> {
-  const r = await run(['-j', 'list', 'table', 'inet', table], null);
-  if (r.code !== 0) {
-    if (/No such file or directory|does not exist/i.test(r.stderr)) return null;
+  const r = await nft(`list table inet ${table}`, true);
+  if (!r.ok) {
+    if (ABSENT.test(r.stderr)) return null;
     throw new NetworkError(`nft list table inet ${table}: ${firstLine(r.stderr)}`);
   }
   return parseListing(r.stdout);
@@ -55,8 +58,6 @@ export async function nftListTable(table: string): Promise<TableListing | null> 
 
 /** Deletes the whole table (ours alone); absent is fine. */
 export async function nftDeleteTable(table: string): Promise<void> {
-  const r = await run(['delete', 'table', 'inet', table], null);
-  if (r.code !== 0 && !/No such file or directory|does not exist/i.test(r.stderr)) {
-    throw new NetworkError(`nft delete table inet ${table}: ${firstLine(r.stderr)}`);
-  }
+  const r = await nft(`delete table inet ${table}`);
+  if (!r.ok && !ABSENT.test(r.stderr)) throw new NetworkError(`nft delete table inet ${table}: ${firstLine(r.stderr)}`);
 }

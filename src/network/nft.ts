@@ -26,9 +26,12 @@ import type { PortMapping } from './plan.js';
  * host's 127/8, CVE-2020-8558). This is what CNI's portmap does; it spares a
  * userland proxy process per port.
  *
- * The base chains are flushed and refilled in every setup batch: their rules
- * depend only on the bridge and subnet, and rewriting them atomically heals a
- * table someone emptied. publish and ctr-* chains are never flushed wholesale.
+ * The base chains are flushed and refilled in one batch whenever a setup does
+ * not find all their rules (each carries the comment baseMarker(fw)): their
+ * rules depend only on the bridge and subnet, and rewriting them atomically
+ * heals a table someone emptied. Skipping that when they are intact keeps the
+ * common transaction small. publish and ctr-* chains are never flushed
+ * wholesale.
  */
 export interface Firewall {
   table: string;
@@ -50,29 +53,49 @@ function q(text: string): string {
   return `"${text.replace(/"/g, '')}"`;
 }
 
+/** Comment on every base rule: says which bridge and subnet they were written for. */
+export function baseMarker(fw: Firewall): string {
+  return `tsm-base ${fw.bridge} ${fw.subnet}`;
+}
+
+/** Every base rule of FW is in the table (so the base batch can be skipped). */
+export function baseIntact(fw: Firewall, listing: TableListing): boolean {
+  const marker = baseMarker(fw);
+  return listing.rules.filter((r) => r.comment === marker).length === baseRules(fw).length;
+}
+
+/** "CHAIN RULE" of every base rule. */
+function baseRules(fw: Firewall): string[] {
+  const br = q(fw.bridge);
+  return [
+    `guard iifname ${br} ip daddr 127.0.0.0/8 drop`,
+    'prerouting fib daddr type local jump publish',
+    'output fib daddr type local jump publish',
+    `postrouting ip saddr ${fw.subnet} oifname != ${br} masquerade`,
+    `postrouting oifname ${br} ip saddr ${fw.subnet} ct status dnat masquerade`,
+    `postrouting oifname ${br} ip saddr 127.0.0.0/8 masquerade`,
+    `forward iifname ${br} accept`,
+    `forward oifname ${br} accept`,
+  ];
+}
+
 export function baseBatch(fw: Firewall): string {
   const t = `inet ${fw.table}`;
-  const br = q(fw.bridge);
   const lines = [`add table ${t}`];
   for (const [name, spec] of BASE_CHAINS) lines.push(`add chain ${t} ${name} { ${spec} }`);
   lines.push(`add chain ${t} publish`);
   for (const [name] of BASE_CHAINS) lines.push(`flush chain ${t} ${name}`);
-  lines.push(
-    `add rule ${t} guard iifname ${br} ip daddr 127.0.0.0/8 drop`,
-    `add rule ${t} prerouting fib daddr type local jump publish`,
-    `add rule ${t} output fib daddr type local jump publish`,
-    `add rule ${t} postrouting ip saddr ${fw.subnet} oifname != ${br} masquerade`,
-    `add rule ${t} postrouting oifname ${br} ip saddr ${fw.subnet} ct status dnat masquerade`,
-    `add rule ${t} postrouting oifname ${br} ip saddr 127.0.0.0/8 masquerade`,
-    `add rule ${t} forward iifname ${br} accept`,
-    `add rule ${t} forward oifname ${br} accept`,
-  );
+  for (const r of baseRules(fw)) lines.push(`add rule ${t} ${r} comment ${q(baseMarker(fw))}`);
   return lines.join('\n') + '\n';
 }
 
-/** The base plus one container's DNAT rules (nothing of its own when it publishes no port). */
-export function containerBatch(fw: Firewall, name: string, address: string, ports: readonly PortMapping[]): string {
-  if (ports.length === 0) return baseBatch(fw);
+/**
+ * One container's DNAT rules, after the base when WITH_BASE. Null when there
+ * is nothing to do (no port, base intact).
+ */
+export function containerBatch(fw: Firewall, name: string, address: string, ports: readonly PortMapping[], withBase = true): string | null {
+  const base = withBase ? baseBatch(fw) : '';
+  if (ports.length === 0) return base === '' ? null : base;
   const t = `inet ${fw.table}`;
   const chain = containerChain(name);
   const lines = [`add chain ${t} ${chain}`, `flush chain ${t} ${chain}`];
@@ -81,7 +104,7 @@ export function containerBatch(fw: Firewall, name: string, address: string, port
     lines.push(`add rule ${t} ${chain} meta nfproto ipv4 ${daddr}${p.protocol} dport ${p.hostPort} dnat ip to ${address}:${p.containerPort}`);
   }
   lines.push(`add rule ${t} publish jump ${chain} comment ${q(ruleComment(name))}`);
-  return baseBatch(fw) + lines.join('\n') + '\n';
+  return base + lines.join('\n') + '\n';
 }
 
 /** What `nft -j list table` told us about the table, reduced to what teardown needs. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseBatch, containerBatch, containerDeleteBatch, parseListing } from '../../src/network/nft.js';
+import { baseBatch, baseIntact, baseMarker, containerBatch, containerDeleteBatch, parseListing } from '../../src/network/nft.js';
 import { containerChain, hostVethName, ruleComment } from '../../src/network/names.js';
 
 const fw = { table: 'tsmachine', bridge: 'tsm0', subnet: '10.88.0.0/16' };
@@ -12,7 +12,7 @@ test('the base batch only ever names our own table and flushes only our base cha
   }
   assert.ok(!/flush chain inet tsmachine publish/.test(text), 'publish holds the containers\' jumps');
   assert.ok(!/flush ruleset|flush table/.test(text));
-  assert.match(text, /add rule inet tsmachine postrouting ip saddr 10.88.0.0\/16 oifname != "tsm0" masquerade/);
+  assert.match(text, /add rule inet tsmachine postrouting ip saddr 10.88.0.0\/16 oifname != "tsm0" masquerade comment "tsm-base tsm0 10.88.0.0\/16"/);
   assert.match(text, /add rule inet tsmachine output fib daddr type local jump publish/);
   assert.match(text, /add rule inet tsmachine guard iifname "tsm0" ip daddr 127.0.0.0\/8 drop/);
   assert.match(text, /add rule inet tsmachine forward iifname "tsm0" accept/);
@@ -23,7 +23,8 @@ test('a container batch: its chain, one DNAT per port, one commented jump', () =
     { hostIp: null, hostPort: 8080, containerPort: 80, protocol: 'tcp' },
     { hostIp: '127.0.0.1', hostPort: 5353, containerPort: 53, protocol: 'udp' },
   ]);
-  const own = text.slice(baseBatch(fw).length).trim().split('\n');
+  assert.ok(text?.startsWith(baseBatch(fw)));
+  const own = text!.slice(baseBatch(fw).length).trim().split('\n');
   assert.deepEqual(own, [
     'add chain inet tsmachine ctr-web',
     'flush chain inet tsmachine ctr-web',
@@ -32,6 +33,16 @@ test('a container batch: its chain, one DNAT per port, one commented jump', () =
     'add rule inet tsmachine publish jump ctr-web comment "tsm:web"',
   ]);
   assert.equal(containerBatch(fw, 'quiet', '10.88.0.3', []), baseBatch(fw));
+  assert.equal(containerBatch(fw, 'quiet', '10.88.0.3', [], false), null);
+  assert.ok(containerBatch(fw, 'web', '10.88.0.2', [{ hostIp: null, hostPort: 1, containerPort: 2, protocol: 'tcp' }], false)?.startsWith('add chain inet tsmachine ctr-web\n'));
+});
+
+test('the base is rewritten unless every base rule of this bridge and subnet is there', () => {
+  const rules = (n: number, comment: string) => Array.from({ length: n }, (_, i) => ({ chain: 'forward', handle: i + 1, comment }));
+  const count = baseBatch(fw).split('\n').filter((l) => l.startsWith('add rule')).length;
+  assert.equal(baseIntact(fw, { chains: [], rules: rules(count, baseMarker(fw)) }), true);
+  assert.equal(baseIntact(fw, { chains: [], rules: rules(count - 1, baseMarker(fw)) }), false);
+  assert.equal(baseIntact(fw, { chains: [], rules: rules(count, 'tsm-base tsm0 10.89.0.0/16') }), false);
 });
 
 const LISTING = JSON.stringify({
