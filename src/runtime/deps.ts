@@ -63,6 +63,8 @@ export interface KernelOps {
   /** Start time of a process (clock ticks since boot), or null when it does not exist. */
   processStartTime(pid: number): number | null;
   acquireLock(path: string): { release(): void };
+  /** sd_notify to $NOTIFY_SOCKET (no-op without one). */
+  notify(state: string): void;
 }
 
 export interface RuntimeDeps {

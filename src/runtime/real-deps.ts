@@ -1,4 +1,4 @@
-import { acquireLock, execInContainer, kill, processStartTime, spawnContainer, waitExit } from '../kernel/index.js';
+import { acquireLock, execInContainer, kill, processStartTime, sdNotify, spawnContainer, waitExit } from '../kernel/index.js';
 import { connectSystemBus } from '../systemd/bus.js';
 import { SystemdManager } from '../systemd/manager.js';
 import { Machined } from '../systemd/machined.js';
@@ -51,6 +51,7 @@ const kernel: KernelOps = {
   kill: (pid, sig) => { kill(pid, sig); },
   processStartTime,
   acquireLock: (path) => acquireLock(path, { wait: true }),
+  notify: (state) => { sdNotify(state); },
 };
 
 const networkOps: NetworkOps = {

@@ -69,11 +69,14 @@ export class Runtime {
         if (!prepared) throw new ContainerStateError(name, `no container named ${name}`);
         ({ spec, image } = prepared);
       }
-      return startContainer(this.deps, spec, image, {
+      const started = await startContainer(this.deps, spec, image, {
         mode: how.keepUnit ? 'service' : how.stdio?.kind === 'inherit' ? 'foreground' : 'detached',
         stdio: how.stdio ?? { kind: 'journal', identifier: name },
         ...(existing ? { existing } : {}),
       });
+      // Type=notify service: the payload becomes the main process, and this CLI may exit.
+      if (how.keepUnit) this.deps.kernel.notify(`MAINPID=${started.initPid}\nREADY=1\nSTATUS=container ${name} running`);
+      return started;
     });
   }
 

@@ -12,7 +12,14 @@ import { cleanStale } from './stale.js';
 import { UndoStack } from './undo.js';
 import { isAlive } from './liveness.js';
 import { readRuntime } from '../state/container.js';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+
+/** The unit this process runs in, from its cgroup path (…/tsmachine@web.service). */
+function ownUnit(): string | null {
+  const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+  const last = line?.slice(3).split('/').pop() ?? '';
+  return /\.(service|scope)$/.test(last) ? last : null;
+}
 
 export interface StartOptions {
   mode: RuntimeState['mode'];
@@ -37,7 +44,8 @@ export interface Started {
  */
 export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, image: ResolvedImage, opts: StartOptions): Promise<Started> {
   const { name } = spec;
-  const unit = unitNameFor(name);
+  // In tsmachine@NAME.service the service's own cgroup is the container's (nspawn's --keep-unit).
+  const unit = opts.mode === 'service' ? ownUnit() ?? unitNameFor(name) : unitNameFor(name);
   const paths = containerPaths(name);
   const undo = new UndoStack();
   let bus: SystemdSession | undefined;

@@ -58,6 +58,7 @@ function recorder(failAt?: string) {
       kill() { /* unused */ },
       processStartTime(pid) { return alive && (pid === 100 || pid === 99) ? 4242 : null; },
       acquireLock() { return { release() { /* no-op */ } }; },
+      notify() { /* no-op */ },
     },
     network: {
       validate() { /* ok */ },
