@@ -63,7 +63,11 @@ export interface SpawnRequest {
 export interface ParkedContainer {
   /** Host PID of the container's PID 1 (the machine leader). */
   readonly initPid: number;
-  /** Host PID of the small native monitor that waits for init and records its exit status. */
+  /**
+   * Host PID of the small native monitor that waits for init and records its
+   * exit status. It is a child of the calling process and exits with the
+   * payload's status: a long-lived caller reaps it with waitExit(monitorPid).
+   */
   readonly monitorPid: number;
   /**
    * Lets init proceed: mounts, pivot_root, exec. Returns once the payload has
