@@ -256,6 +256,36 @@ test('macvlan and ipvlan: eth0 on the parent, created inside the netns, static a
   }
 });
 
+test('10 concurrent setups and teardowns: distinct addresses, nothing left', { skip: skip ?? false }, async () => {
+  const pids = await Promise.all(Array.from({ length: 10 }, () => netns()));
+  const results = await Promise.all(pids.map((pid, i) =>
+    setupNetwork(parseNetworkOptions({ publish: [`${freePort()}:80`] }), { name: `tp${i}`, initPid: pid, hostname: `tp${i}` })));
+  const addrs = results.map((r) => r.addresses[0]);
+  assert.equal(new Set(addrs).size, 10, addrs.join(' '));
+  pids.forEach((pid, i) => {
+    const eth0 = (JSON.parse(inNs(pid, ['ip', '-j', 'addr', 'show', 'eth0'])) as IpAddr[])[0]!.addr_info.find((a) => a.family === 'inet');
+    assert.equal(`${eth0?.local}/${eth0?.prefixlen}`, addrs[i]);
+  });
+  await Promise.all(pids.map((_, i) => teardownNetwork(`tp${i}`)));
+  assert.deepEqual(leases(), []);
+  assert.ok(!hostLinks().some((l) => l.startsWith('vt-tp') || l === BRIDGE));
+  assert.ok(!tableExists());
+});
+
+test('a lease left by a container killed without teardown is reclaimed by the next start of that name', { skip: skip ?? false }, async () => {
+  const first = await start('ts', { publish: [`${freePort()}:80`] });
+  process.kill(first.pid, 'SIGKILL');
+  for (let i = 0; i < 200 && hostLinks().includes('vt-ts'); i++) await sleep(10);
+  const port = freePort();
+  const again = await start('ts', { publish: [`${port}:80`] });
+  assert.deepEqual(leases(), ['ts']);
+  const rules = execFileSync('nft', ['list', 'chain', 'inet', TABLE, 'publish']).toString();
+  assert.equal(rules.split('tsm:ts').length - 1, 1, rules);
+  assert.match(execFileSync('nft', ['list', 'chain', 'inet', TABLE, 'ctr-ts']).toString(), new RegExp(`dport ${port} dnat ip to ${again.ip.replace(/\./g, '\\.')}:80`));
+  await teardownNetwork('ts');
+  assert.deepEqual(leases(), []);
+});
+
 test('setup time per container, bridge mode (median of 20)', { skip: skip ?? false }, async (t) => {
   const pids = [];
   for (let i = 0; i < 21; i++) pids.push(await netns());
