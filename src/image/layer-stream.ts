@@ -49,7 +49,7 @@ export function sniffCompression(blob: BlobRef): Compression {
 }
 
 /** Debian's zstd CLI through a pipe: Node 18 has no zstd in zlib, and a native addon is more to trust than a pipe. */
-function zstdDecoder(blob: BlobRef): { stream: Duplex; exited: Promise<void> } {
+function zstdDecoder(blob: BlobRef): { stream: Duplex; exited: Promise<void>; kill: () => void } {
   const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -67,8 +67,7 @@ function zstdDecoder(blob: BlobRef): { stream: Duplex; exited: Promise<void> } {
   });
   // Whoever fails first reports; the other rejection must not be unhandled.
   exited.catch(() => undefined);
-  stream.on('close', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
-  return { stream, exited };
+  return { stream, exited, kill: () => { if (child.exitCode === null) child.kill('SIGKILL'); } };
 }
 
 function tap(onChunk: (c: Buffer) => void): Transform {
@@ -109,6 +108,7 @@ export async function unpackBlob(
     );
     if (zstd) await zstd.exited;
   } catch (e) {
+    zstd?.kill();
     if (e instanceof ImageError) throw e.message.startsWith(blob.name) ? e : new ImageError(`${blob.name}: ${e.message}`, { cause: e });
     const err = e as NodeJS.ErrnoException;
     if (err.code?.startsWith('Z_') || err.code === 'ERR_ZLIB') throw new ImageError(`${blob.name}: corrupt gzip data (${err.message})`, { cause: e });
