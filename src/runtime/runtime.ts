@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import type { Limits } from '../config/limits.js';
 import type { ContainerOptions } from '../config/options.js';
 import type { OptionLabels } from '../config/spec.js';
@@ -70,7 +70,7 @@ export class Runtime {
         ({ spec, image } = prepared);
       }
       const started = await startContainer(this.deps, spec, image, {
-        mode: how.keepUnit ? 'service' : how.stdio?.kind === 'inherit' ? 'foreground' : 'detached',
+        mode: how.keepUnit ? 'service' : how.stdio && how.stdio.kind !== 'journal' ? 'foreground' : 'detached',
         stdio: how.stdio ?? { kind: 'journal', identifier: name },
         ...(existing ? { existing } : {}),
       });
@@ -84,10 +84,21 @@ export class Runtime {
    * `run`: a new container in the foreground. Returns the payload's exit
    * status; signals the CLI receives are passed to the payload.
    */
-  async run(name: string, options: ContainerOptions, how: { remove: boolean; relaySignals: (to: (sig: number) => void) => () => void }): Promise<number> {
+  async run(
+    name: string, options: ContainerOptions,
+    how: { remove: boolean; interactive: boolean; relaySignals: (to: (sig: number) => void) => () => void },
+  ): Promise<number> {
     requireRoot();
     if (readStoredSpec(name)) throw new ContainerStateError(name, `container ${name} already exists (rm it, or use start)`);
-    const started = await this.start(name, options, { stdio: { kind: 'inherit' } });
+    // Without -i the payload reads /dev/null, as with docker: a stray read must not eat the caller's input.
+    const devnull = how.interactive ? -1 : openSync('/dev/null', 'r');
+    const stdio: StdioPlan = how.interactive ? { kind: 'inherit' } : { kind: 'fds', stdin: devnull, stdout: 1, stderr: 2 };
+    let started: Started;
+    try {
+      started = await this.start(name, options, { stdio });
+    } finally {
+      if (devnull >= 0) closeSync(devnull);
+    }
     const stopRelay = how.relaySignals((sig) => { try { this.deps.kernel.kill(started.initPid, sig); } catch { /* gone */ } });
     let status: number;
     try {

@@ -1,4 +1,3 @@
-import { constants as osConstants } from 'node:os';
 import type { SystemBus } from './bus.js';
 import type { Message } from './dbus/message.js';
 import type { Subscription } from './dbus/connection.js';
@@ -117,7 +116,7 @@ export class SystemdManager {
 
   /** Send a signal to the unit's processes ('all') or its main process. */
   async killUnit(unit: string, whom: KillWhom, signal: number | NodeJS.Signals): Promise<void> {
-    const signo = typeof signal === 'number' ? signal : osConstants.signals[signal];
+    const signo = typeof signal === 'number' ? signal : (await import('node:os')).constants.signals[signal];
     await this.callManager('KillUnit', 'ssi', [unit, whom, signo], unit);
   }
 

@@ -8,7 +8,7 @@ export const exec: Command = {
   summary: "run a command in a running container's namespaces and scope; exits with its status",
   options: [
     { long: 'interactive', short: 'i', kind: 'flag', help: 'keep stdin attached' },
-    { long: 'tty', short: 't', kind: 'flag', help: "the command shares the CLI's terminal" },
+    { long: 'tty', short: 't', kind: 'flag', help: "accepted for docker compatibility: the command uses the CLI's own terminal (no new pty yet)" },
     { long: 'env', short: 'e', kind: 'list', arg: 'K=V', help: 'extra environment (repeatable)' },
     HELP,
   ],

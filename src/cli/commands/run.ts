@@ -11,7 +11,7 @@ export const run: Command = {
   options: [
     { long: 'rm', kind: 'flag', help: 'remove the container when it exits' },
     { long: 'interactive', short: 'i', kind: 'flag', help: 'keep stdin attached' },
-    { long: 'tty', short: 't', kind: 'flag', help: 'the payload shares the terminal of the CLI' },
+    { long: 'tty', short: 't', kind: 'flag', help: "accepted for docker compatibility: the payload uses the CLI's own terminal (no new pty yet)" },
     ...CONTAINER_OPTIONS,
     HELP,
   ],
@@ -21,6 +21,6 @@ export const run: Command = {
     if (!name) throw new UsageError('a container name is required');
     ctx.subject = name;
     const rt = await loadRuntime();
-    return rt.run(name, containerOptionsFrom(p, p.command), { remove: flag(p, 'rm'), relaySignals });
+    return rt.run(name, containerOptionsFrom(p, p.command), { remove: flag(p, 'rm'), interactive: flag(p, 'interactive'), relaySignals });
   },
 };

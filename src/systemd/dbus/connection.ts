@@ -1,4 +1,4 @@
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { parseAddress } from './address.js';
 import { authenticate } from './auth.js';
 import { BusError, DBusConnectionError, DBusProtocolError, DBusTimeoutError, type CallTarget } from './errors.js';
@@ -92,6 +92,9 @@ export class BusConnection {
   static async connect(address: string, opts: ConnectOptions = {}): Promise<BusConnection> {
     const { socketPath } = parseAddress(address);
     const budget = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // node:net costs several ms to load on Node 18/20; only commands that
+    // really talk to the bus pay for it, not every import of this module.
+    const { createConnection } = await import('node:net');
     const socket = createConnection({ path: socketPath });
     try {
       await new Promise<void>((resolve, reject) => {
