@@ -96,3 +96,13 @@ test('60 layers fit one page of overlay options under the default STATE_DIR', ()
   assert.ok(`lowerdir=${long.join(':')}`.length > PAGE);
   assert.throws(() => checkLowerdirBudget(p, 200), /layers/);
 });
+
+test('progress: one line of layers and bytes on a terminal, nothing when piped', async () => {
+  const { formatProgress, ttyProgress } = await import('../../src/image/progress.js');
+  assert.equal(formatProgress({ layer: 2, layers: 4, bytes: 5e6, totalBytes: 2e7, state: 'unpacking' }), 'layer 2/4 unpacking  5.0 MB / 20.0 MB (25%)');
+  assert.equal(ttyProgress({ isTTY: false } as NodeJS.WriteStream), undefined);
+  const written: string[] = [];
+  const fn = ttyProgress({ isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream)!;
+  fn({ layer: 1, layers: 1, bytes: 1, totalBytes: 1, state: 'done' });
+  assert.match(written[0]!, /layer 1\/1 done.*\n$/);
+});
