@@ -123,12 +123,17 @@ export class Machined {
     };
   }
 
-  async listMachines(): Promise<MachineListEntry[]> {
+  /**
+   * Registered machines. Like `machinectl list`, hides the ones whose name
+   * starts with '.' (machined's own ".host") unless `all` is set.
+   */
+  async listMachines(opts: { all?: boolean } = {}): Promise<MachineListEntry[]> {
     const [list] = await this.callManager('ListMachines');
-    return asArray(list, 'ListMachines').map((entry) => {
+    const machines = asArray(list, 'ListMachines').map((entry) => {
       const [name, klass, service, path] = asArray(entry, 'machine entry');
       return { name: asString(name, 'name'), class: asString(klass, 'class'), service: asString(service, 'service'), path: asString(path, 'path') };
     });
+    return opts.all ? machines : machines.filter((m) => !m.name.startsWith('.'));
   }
 
   /** Addresses inside the container (machined enters its netns to read them). */

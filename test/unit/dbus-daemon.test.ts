@@ -463,7 +463,8 @@ describe('SystemdManager and Machined against fake services on a private bus', {
       path, name: 'web', leader: 4242, unit: 'tsmachine-web.scope', state: 'running', class: 'container', service: 'tsmachine', rootDirectory: '/var/lib/tsmachine/web/rootfs', networkInterfaces: [7],
     });
     assert.equal(await machined.getMachine('nope'), null);
-    assert.deepEqual(await machined.listMachines(), [
+    assert.deepEqual(await machined.listMachines(), [{ name: 'web', class: 'container', service: 'tsmachine', path }], 'hides .host, as machinectl list does');
+    assert.deepEqual(await machined.listMachines({ all: true }), [
       { name: 'web', class: 'container', service: 'tsmachine', path },
       { name: '.host', class: 'host', service: '', path: '/org/freedesktop/machine1/machine/_2ehost' },
     ]);
