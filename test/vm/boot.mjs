@@ -51,7 +51,7 @@ export async function bootVm(o) {
   const seconds = (since) => (Date.now() - since) / 1000;
   const fail = (error) => ({
     ok: false, rc: null, error, bootS: seconds(t0), jobS: 0,
-    consoleTail: existsSync(consoleLog) ? lastLines(readFileSync(consoleLog, 'utf8'), 40) : '(no console output)',
+    consoleTail: (existsSync(consoleLog) && lastLines(readFileSync(consoleLog, 'utf8'), 40)) || '(the console is empty)',
   });
 
   try {

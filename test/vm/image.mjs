@@ -8,7 +8,7 @@
 // interrupted build never leaves a half image behind.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -60,8 +60,14 @@ export async function ensureImage({ nodeBinary = process.execPath, log = console
     const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-30).join('\n');
     throw new Error(`guest image build failed (exit ${rc}); last lines of ${logFile}:\n${tail}`);
   }
-  renameSync(tmp, dir);
-  pruneOtherImages(key, log);
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    // another run built the same key meanwhile: theirs is as good as ours
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(join(dir, 'root.img'))) throw err;
+  }
+  pruneOldImages(key, log);
   return { dir, built: true };
 }
 
@@ -77,12 +83,17 @@ function runLogged(cmd, args, logFile) {
   });
 }
 
-/** Old images are ~1 GB each and never used again once an input changed. */
-function pruneOtherImages(keep, log) {
+/**
+ * Images are ~1 GB each. Remove those of other keys built over a day ago
+ * (a recent one may belong to another checkout on this machine).
+ */
+function pruneOldImages(keep, log) {
+  const dayAgo = Date.now() - 24 * 3600_000;
   for (const name of readdirSync(CACHE_DIR)) {
     if (name === keep || !/^[0-9a-f]{16}$/.test(name)) continue;
+    if (statSync(join(CACHE_DIR, name)).mtimeMs > dayAgo) continue;
     rmSync(join(CACHE_DIR, name), { recursive: true, force: true });
     rmSync(join(CACHE_DIR, `build-${name}.log`), { force: true });
-    log(`removed stale guest image ${name}`);
+    log(`removed old guest image ${name}`);
   }
 }
