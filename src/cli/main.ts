@@ -8,13 +8,14 @@ import { exec } from './commands/exec.js';
 import { listCmd, status } from './commands/inspect.js';
 import { logs } from './commands/logs.js';
 import { update } from './commands/update.js';
-import { images } from './commands/images.js';
+import { images, importCmd, rmi, image } from './commands/images.js';
+import { config, enable, disable } from './commands/service.js';
 
 /** Exit status when tsmachine itself fails (docker/podman use the same). */
 const EXIT_FAILURE = 125;
 
 const COMMANDS: Record<string, Command> = {
-  start, run, stop, kill, rm, restart, exec, list: listCmd, status, logs, update, images,
+  start, run, stop, kill, rm, restart, exec, list: listCmd, status, logs, update, images, import: importCmd, rmi, image, config, enable, disable,
 };
 const ALIASES: Record<string, string> = { ps: 'list', inspect: 'status' };
 

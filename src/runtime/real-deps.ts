@@ -6,6 +6,7 @@ import { scopeProperties, updateProperties } from '../systemd/properties.js';
 import { isBusError, ErrorNames } from '../systemd/errors.js';
 import { resolveOptions } from '../config/settings/resolve.js';
 import * as network from '../network/index.js';
+import { resolveStoreImage } from '../image/store.js';
 import type { KernelOps, NetworkOps, RuntimeDeps, SystemdSession } from './deps.js';
 import { Runtime, type SettingsLoader } from './runtime.js';
 
@@ -69,5 +70,5 @@ export function createRealDeps(): RuntimeDeps {
 }
 
 export function createRuntime(warn: (line: string) => void): Runtime {
-  return new Runtime(createRealDeps(), { settings, warn });
+  return new Runtime(createRealDeps(), { settings, warn, store: (name) => resolveStoreImage(name) });
 }

@@ -1,17 +1,97 @@
-import { flag, type Parsed } from '../args.js';
+import { flag, str, type Parsed } from '../args.js';
 import { HELP, type Command, type CommandContext } from '../command.js';
+import { UsageError } from '../../errors.js';
+import { formatSize } from '../../config/units.js';
 import { listDirectoryImages } from '../../image/resolve.js';
+import { importImage, inspectImage, listImages, pruneLayers, removeImage, ttyProgress } from '../../image/store.js';
+import { listContainerNames, readStoredSpec } from '../../state/container.js';
+import { requireRoot } from '../../runtime/preflight.js';
+
+function table(rows: string[][], ctx: CommandContext): void {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) ctx.out(r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd());
+}
+
+/** Containers that use an image (by name or by id), so rmi and prune keep it. */
+function usersOf(name: string, id: string): string[] {
+  return listContainerNames().filter((c) => {
+    const s = readStoredSpec(c);
+    return s !== null && (s.spec.image === name || s.imageId === id);
+  });
+}
 
 export const images: Command = {
   usage: 'tsmachine images [--json]',
-  summary: 'list images: built-in, imported, and directories in /var/lib/machines',
+  summary: 'list images: imported, built-in, and directories in /var/lib/machines',
   options: [{ long: 'json', kind: 'flag', help: 'print JSON' }, HELP],
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
-    const all = listDirectoryImages();
+    const stored = listImages().map((r) => ({
+      name: r.name, id: r.id, source: 'store', layers: r.layers.length, size: r.size, created: r.created,
+    }));
+    const dirs = listDirectoryImages().map((d) => ({ ...d, size: null as number | null, created: null as string | null }));
+    const all = [...stored, ...dirs.filter((d) => !stored.some((s) => s.name === d.name))];
     if (flag(p, 'json')) { ctx.out(JSON.stringify(all, null, 2)); return 0; }
-    const rows = [['NAME', 'SOURCE', 'LAYERS', 'ID'], ...all.map((i) => [i.name, i.source, String(i.layers), i.id])];
-    const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const r of rows) ctx.out(r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd());
+    table([['NAME', 'SOURCE', 'LAYERS', 'SIZE', 'ID'],
+      ...all.map((i) => [i.name, i.source, String(i.layers), i.size === null ? '-' : formatSize(i.size), i.id.slice(0, 19)])], ctx);
     return 0;
+  },
+};
+
+export const importCmd: Command = {
+  usage: 'tsmachine import [--name NAME] SOURCE',
+  summary: 'import an OCI layout/archive, a docker-archive, a rootfs tarball or directory into the layer store',
+  options: [{ long: 'name', kind: 'value', arg: 'NAME', help: 'image name (default: from the source)' }, HELP],
+  async run(p: Parsed, ctx: CommandContext): Promise<number> {
+    const source = p.positionals[0];
+    if (!source) throw new UsageError('a SOURCE to import is required');
+    ctx.subject = source;
+    requireRoot();
+    const name = str(p, 'name');
+    const progress = ttyProgress(process.stderr);
+    const rec = await importImage(source, { ...(name ? { name } : {}), ...(progress ? { progress } : {}) });
+    ctx.out(`${rec.name} ${rec.id} (${rec.layers.length} layers, ${formatSize(rec.size)})`);
+    return 0;
+  },
+};
+
+export const rmi: Command = {
+  usage: 'tsmachine rmi NAME [--force]',
+  summary: 'remove an imported image (refused while a container uses it, unless --force)',
+  options: [{ long: 'force', short: 'f', kind: 'flag', help: 'remove even if a container uses it' }, HELP],
+  async run(p: Parsed, ctx: CommandContext): Promise<number> {
+    const name = p.positionals[0];
+    if (!name) throw new UsageError('an image name is required');
+    ctx.subject = name;
+    requireRoot();
+    removeImage(name, { force: flag(p, 'force'), inUse: (id) => usersOf(name, id).length > 0 });
+    return 0;
+  },
+};
+
+export const image: Command = {
+  usage: 'tsmachine image inspect NAME | tsmachine image prune',
+  summary: "show an image's config, or free layers no image uses",
+  options: [HELP],
+  async run(p: Parsed, ctx: CommandContext): Promise<number> {
+    const [sub, name] = p.positionals;
+    if (sub === 'inspect') {
+      if (!name) throw new UsageError('image inspect: an image name is required');
+      ctx.subject = name;
+      ctx.out(JSON.stringify(inspectImage(name), null, 2));
+      return 0;
+    }
+    if (sub === 'prune') {
+      requireRoot();
+      // Layers of images that running containers use stay, even if their record was rmi --force'd.
+      const keep = listContainerNames().flatMap((c) => {
+        const s = readStoredSpec(c);
+        if (!s) return [];
+        try { return inspectImage(s.spec.image).layers.map((l) => l.diffId); } catch { return []; }
+      });
+      const r = pruneLayers({ keep });
+      ctx.out(`removed ${r.removed.length} layers, freed ${formatSize(r.freedBytes)}`);
+      return 0;
+    }
+    throw new UsageError(`unknown image command '${sub ?? ''}' (inspect or prune)`);
   },
 };

@@ -40,47 +40,33 @@ export class Writer {
     this.ensure(1);
     this.buf[this.length++] = v;
   }
+  /** An aligned fixed-size value: pad, grow, write, advance. */
+  private fixed(size: number, write: (buf: Buffer, at: number) => void): void {
+    this.align(size);
+    this.ensure(size);
+    write(this.buf, this.length);
+    this.length += size;
+  }
   u16(v: number): void {
-    this.align(2);
-    this.ensure(2);
-    this.buf.writeUInt16LE(v, this.length);
-    this.length += 2;
+    this.fixed(2, (b, at) => b.writeUInt16LE(v, at));
   }
   i16(v: number): void {
-    this.align(2);
-    this.ensure(2);
-    this.buf.writeInt16LE(v, this.length);
-    this.length += 2;
+    this.fixed(2, (b, at) => b.writeInt16LE(v, at));
   }
   u32(v: number): void {
-    this.align(4);
-    this.ensure(4);
-    this.buf.writeUInt32LE(v, this.length);
-    this.length += 4;
+    this.fixed(4, (b, at) => b.writeUInt32LE(v, at));
   }
   i32(v: number): void {
-    this.align(4);
-    this.ensure(4);
-    this.buf.writeInt32LE(v, this.length);
-    this.length += 4;
+    this.fixed(4, (b, at) => b.writeInt32LE(v, at));
   }
   u64(v: bigint): void {
-    this.align(8);
-    this.ensure(8);
-    this.buf.writeBigUInt64LE(v, this.length);
-    this.length += 8;
+    this.fixed(8, (b, at) => b.writeBigUInt64LE(v, at));
   }
   i64(v: bigint): void {
-    this.align(8);
-    this.ensure(8);
-    this.buf.writeBigInt64LE(v, this.length);
-    this.length += 8;
+    this.fixed(8, (b, at) => b.writeBigInt64LE(v, at));
   }
   f64(v: number): void {
-    this.align(8);
-    this.ensure(8);
-    this.buf.writeDoubleLE(v, this.length);
-    this.length += 8;
+    this.fixed(8, (b, at) => b.writeDoubleLE(v, at));
   }
   bytes(b: Uint8Array): void {
     this.ensure(b.length);

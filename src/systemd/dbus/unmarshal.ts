@@ -45,54 +45,34 @@ export class Reader {
     this.need(1, 'byte');
     return this.buf[this.pos++]!;
   }
-  u16(): number {
-    this.align(2);
-    this.need(2, 'uint16');
-    const v = this.view.getUint16(this.pos, this.littleEndian);
-    this.pos += 2;
+  /** An aligned fixed-size value in the message's byte order. */
+  private fixed<T>(size: number, what: string, get: (view: DataView, at: number, le: boolean) => T): T {
+    this.align(size);
+    this.need(size, what);
+    const v = get(this.view, this.pos, this.littleEndian);
+    this.pos += size;
     return v;
+  }
+  u16(): number {
+    return this.fixed(2, 'uint16', (d, at, le) => d.getUint16(at, le));
   }
   i16(): number {
-    this.align(2);
-    this.need(2, 'int16');
-    const v = this.view.getInt16(this.pos, this.littleEndian);
-    this.pos += 2;
-    return v;
+    return this.fixed(2, 'int16', (d, at, le) => d.getInt16(at, le));
   }
   u32(): number {
-    this.align(4);
-    this.need(4, 'uint32');
-    const v = this.view.getUint32(this.pos, this.littleEndian);
-    this.pos += 4;
-    return v;
+    return this.fixed(4, 'uint32', (d, at, le) => d.getUint32(at, le));
   }
   i32(): number {
-    this.align(4);
-    this.need(4, 'int32');
-    const v = this.view.getInt32(this.pos, this.littleEndian);
-    this.pos += 4;
-    return v;
+    return this.fixed(4, 'int32', (d, at, le) => d.getInt32(at, le));
   }
   u64(): bigint {
-    this.align(8);
-    this.need(8, 'uint64');
-    const v = this.view.getBigUint64(this.pos, this.littleEndian);
-    this.pos += 8;
-    return v;
+    return this.fixed(8, 'uint64', (d, at, le) => d.getBigUint64(at, le));
   }
   i64(): bigint {
-    this.align(8);
-    this.need(8, 'int64');
-    const v = this.view.getBigInt64(this.pos, this.littleEndian);
-    this.pos += 8;
-    return v;
+    return this.fixed(8, 'int64', (d, at, le) => d.getBigInt64(at, le));
   }
   f64(): number {
-    this.align(8);
-    this.need(8, 'double');
-    const v = this.view.getFloat64(this.pos, this.littleEndian);
-    this.pos += 8;
-    return v;
+    return this.fixed(8, 'double', (d, at, le) => d.getFloat64(at, le));
   }
 
   /** Bytes of a string of `len` followed by its NUL terminator. */
