@@ -50,6 +50,7 @@ export async function ensureImage({ nodeBinary = process.execPath, log = console
   if (existsSync(join(dir, 'root.img'))) return { dir, built: false };
 
   mkdirSync(CACHE_DIR, { recursive: true });
+  removeAbandonedBuilds(log);
   const tmp = join(CACHE_DIR, `.build-${key}-${process.pid}`);
   const logFile = join(CACHE_DIR, `build-${key}.log`);
   rmSync(tmp, { recursive: true, force: true });
@@ -95,5 +96,33 @@ function pruneOldImages(keep, log) {
     rmSync(join(CACHE_DIR, name), { recursive: true, force: true });
     rmSync(join(CACHE_DIR, `build-${name}.log`), { force: true });
     log(`removed old guest image ${name}`);
+  }
+}
+
+/**
+ * A build whose process is gone (Ctrl-C, a crash) leaves its temp dir. Never
+ * delete one that still has mounts in it (mmdebstrap mounts /proc and /sys
+ * in the chroot): rm -r would walk into them.
+ */
+function removeAbandonedBuilds(log) {
+  const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  for (const name of readdirSync(CACHE_DIR)) {
+    const pid = Number(/^\.build-[0-9a-f]{16}-(\d+)$/.exec(name)?.[1]);
+    if (!pid || isAlive(pid)) continue;
+    const dir = join(CACHE_DIR, name);
+    if (mountinfo.includes(` ${dir}/`)) {
+      log(`leaving ${dir}: something is still mounted in it`);
+      continue;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
   }
 }
