@@ -62,12 +62,16 @@ await ensureHostPackages([
   ...(wantIntegration && !onHost ? ['qemu-system-x86', 'qemu-system-common', 'mmdebstrap', 'e2fsprogs'] : []),
 ]);
 
-if (!flags.has('--no-build') && await timed('build', () => step('npm', ['run', 'build'])) !== 0) {
-  problems.push('npm run build failed');
-} else {
-  mkdirSync(RESULTS, { recursive: true });
-  if (wantUnit) await unitTests();
-  if (wantIntegration) await (onHost ? integrationOnHost() : integrationInVm());
+try {
+  if (!flags.has('--no-build') && await timed('build', () => step('npm', ['run', 'build'])) !== 0) {
+    problems.push('npm run build failed');
+  } else {
+    mkdirSync(RESULTS, { recursive: true });
+    if (wantUnit) await unitTests();
+    if (wantIntegration) await (onHost ? integrationOnHost() : integrationInVm());
+  }
+} catch (err) { // a bug here must still end on the summary line, as a failure
+  problems.push(`test harness: ${err.stack ?? err}`);
 }
 finish();
 
