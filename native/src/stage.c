@@ -112,8 +112,21 @@ void tsm_cloexec_from(int lowfd)
 	}
 }
 
+/* Node marks its own stdin/stdout/stderr close-on-exec at startup (it
+ * spawns its children with explicit dup2s), so a payload that inherits them
+ * would start with fds 0-2 closed. Clear the flag right before exec. */
+static void keep_stdio_across_exec(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
+}
+
 void tsm_execvpe(char *const argv[], char *const envp[], const char *path_env)
 {
+	keep_stdio_across_exec();
 	const char *name = argv[0];
 	char buf[4096];
 	int saved = ENOENT;

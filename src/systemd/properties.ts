@@ -44,6 +44,11 @@ export function scopeProperties(opts: ScopeOptions): UnitProperty[] {
     // An OOM kill of the payload must not stop the whole scope: the monitor
     // stays alive to record exit status 137. (Scopes know this since v253.)
     ['OOMPolicy', { signature: 's', value: 'continue' }],
+    // `machinectl terminate` stops the scope: SIGTERM, then SIGKILL after this.
+    // A payload that is PID 1 of its namespace ignores SIGTERM unless it
+    // handles it, so systemd's 90 s default would make terminate hang; 10 s
+    // is docker's stop timeout.
+    ['TimeoutStopUSec', { signature: 't', value: 10_000_000n }],
     ...limitProperties(limits, false),
   ];
 }

@@ -6,9 +6,9 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { cgroupFile, run, tsmachine, unitProperty, waitUntil } from './helpers.js';
+import { CLI, cgroupFile, run, tsmachine, unitProperty, waitUntil } from './helpers.js';
 
 const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' });
 const units = (): string => sh("systemctl list-units --all --plain --no-legend 'tsmachine-*' | awk '{print $1}' | sort");
@@ -51,8 +51,10 @@ test('start httpd: a scope in machine.slice with the limits, registered with mac
   assert.match(rootMount ?? '', / - overlay overlay /, 'the root is an overlay');
   assert.equal(readFileSync(`/proc/${leader}/comm`, 'utf8').trim(), 'busybox', 'the payload is PID 1 of the container');
 
-  const page = await tsmachine(['exec', 'httpd', 'wget', '-qO-', 'http://127.0.0.1/']);
-  assert.equal(page.code, 0, page.stderr);
+  const page = await waitUntil('the page served inside', async () => {
+    const r = await tsmachine(['exec', 'httpd', 'wget', '-qO-', 'http://127.0.0.1/']);
+    return r.code === 0 ? r : null;
+  }, { timeoutMs: 20_000, intervalMs: 300 });
   assert.match(page.stdout, /Hello from a tsmachine container/);
   const inside = await tsmachine(['exec', 'httpd', 'sh', '-c', 'echo "$(hostname) $$ $(cat /proc/1/comm)"; ls /proc | grep -c "^[0-9]"']);
   const [first] = inside.stdout.split('\n');
@@ -105,7 +107,16 @@ test('stop removes scope and machine, keeps the container; start brings it back;
 
 test('run: the payload\'s exit status, 128+signal, and 137 for an OOM kill', async () => {
   assert.equal((await tsmachine(['run', '--rm', '--network', 'none', '--image', 'httpd', 'r1', '--', 'sh', '-c', 'exit 3'])).code, 3);
-  assert.equal((await tsmachine(['run', '--rm', '--network', 'none', '--image', 'httpd', 'r2', '--', 'sh', '-c', 'kill -TERM $$; sleep 1'])).code, 128 + 15);
+  // A signal to the CLI reaches the payload (which handles it here: PID 1 ignores unhandled ones).
+  const relayed = spawn(process.execPath, [CLI, 'run', '--rm', '--network', 'none', '--image', 'httpd', 'r2', '--', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve) => relayed.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); }));
+  relayed.kill('SIGTERM');
+  assert.equal(await new Promise((resolve) => relayed.on('exit', (c) => resolve(c))), 42);
+  // Killed from outside by a signal: 128+signal.
+  const killed = spawn(process.execPath, [CLI, 'run', '--rm', '--network', 'none', '--image', 'httpd', 'r5', '--', 'sh', '-c', 'echo ready; exec sleep 1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve) => killed.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); }));
+  assert.equal((await tsmachine(['kill', 'r5', '--signal', 'KILL'])).code, 0);
+  assert.equal(await new Promise((resolve) => killed.on('exit', (c) => resolve(c))), 128 + 9);
   const out = await tsmachine(['run', '--rm', '--network', 'none', '--image', 'httpd', 'r3', '--', 'echo', 'hello from run']);
   assert.equal(out.code, 0);
   assert.equal(out.stdout.trim(), 'hello from run');

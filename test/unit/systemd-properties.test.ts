@@ -36,6 +36,7 @@ test('a scope gets slice, PIDs, delegation, GC on failure, OOM continue, and no 
     ['Delegate', { signature: 'b', value: true }],
     ['CollectMode', { signature: 's', value: 'inactive-or-failed' }],
     ['OOMPolicy', { signature: 's', value: 'continue' }],
+    ['TimeoutStopUSec', { signature: 't', value: 10_000_000n }],
   ]);
   assert.ok(!props.some(([n]) => n === 'AddRef'), 'AddRef would tie the scope to the exiting CLI');
   const custom = byName(scopeProperties({ description: 'd', pids: [1, 2], slice: 'other.slice', delegate: false }));

@@ -3,6 +3,7 @@ import { HELP, type Command, type CommandContext } from '../command.js';
 import { CONTAINER_OPTIONS, containerOptionsFrom } from '../container-options.js';
 import { UsageError } from '../../errors.js';
 import { loadRuntime } from '../runtime-loader.js';
+import { requireRoot } from '../../runtime/preflight.js';
 import { relaySignals } from '../signals.js';
 
 export const run: Command = {
@@ -20,6 +21,7 @@ export const run: Command = {
     const name = p.positionals[0];
     if (!name) throw new UsageError('a container name is required');
     ctx.subject = name;
+    requireRoot();
     const rt = await loadRuntime();
     return rt.run(name, containerOptionsFrom(p, p.command), { remove: flag(p, 'rm'), interactive: flag(p, 'interactive'), relaySignals });
   },

@@ -3,6 +3,7 @@ import { HELP, type Command, type CommandContext } from '../command.js';
 import { CONTAINER_OPTIONS, containerOptionsFrom, hasContainerOptions } from '../container-options.js';
 import { UsageError } from '../../errors.js';
 import { loadRuntime } from '../runtime-loader.js';
+import { requireRoot } from '../../runtime/preflight.js';
 
 export const start: Command = {
   usage: 'tsmachine start NAME [options] [-- CMD ARGS...]',
@@ -17,6 +18,7 @@ export const start: Command = {
     const name = p.positionals[0];
     if (!name) throw new UsageError('a container name is required');
     ctx.subject = name;
+    requireRoot();
     const rt = await loadRuntime();
     const existing = rt.stored(name);
     if (existing && (hasContainerOptions(p) || p.command.length > 0))
