@@ -26,6 +26,8 @@ function timed(label, fn) {
   console.log(`build: ${label} (${Math.round(performance.now() - t0)} ms)`);
 }
 
+// tsc never deletes output: a removed test would keep running from build/test.
+if (want('tsc')) rmSync(join(ROOT, 'build/src'), { recursive: true, force: true }), rmSync(join(ROOT, 'build/test'), { recursive: true, force: true });
 if (want('tsc')) timed('tsc → build/', () => run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']));
 
 if (want('bundle')) timed('esbuild → dist/tsmachine.mjs', () => run(join(ROOT, 'node_modules/.bin/esbuild'), [

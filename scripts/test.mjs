@@ -33,11 +33,11 @@ const VM_JOB = '.tsmvm/integration';
 /** One test may take this long before node --test cancels it. */
 const TEST_TIMEOUT_MS = 5 * 60_000;
 
-const USAGE = 'usage: node scripts/test.mjs [--unit] [--integration [--host]] [--no-build]';
+const USAGE = 'usage: node scripts/test.mjs [--unit] [--integration [--host]] [--no-build] | --install-only';
 const flags = new Set(process.argv.slice(2));
 for (const f of flags) {
   if (f === '-h' || f === '--help') { console.log(USAGE); process.exit(0); }
-  if (!['--unit', '--integration', '--host', '--no-build'].includes(f)) { console.error(`test: unknown option ${f}\n${USAGE}`); process.exit(2); }
+  if (!['--unit', '--integration', '--host', '--no-build', '--install-only'].includes(f)) { console.error(`test: unknown option ${f}\n${USAGE}`); process.exit(2); }
 }
 const onHost = flags.has('--host');
 const wantUnit = flags.has('--unit') || !flags.has('--integration');
@@ -59,8 +59,11 @@ const log = (msg) => console.log(`\n[test] ${msg}`);
 
 await ensureHostPackages([
   'busybox-static', 'dbus', // the built-in image; host D-Bus tests run their own dbus-daemon
+  'nftables', 'iproute2', 'curl', // host network tests (libnftables, ip netns, observing with curl)
+  'zstd', 'python3', // image unit tests: zstd layers, hostile tarballs made with tarfile
   ...(wantIntegration && !onHost ? ['qemu-system-x86', 'qemu-system-common', 'mmdebstrap', 'e2fsprogs'] : []),
 ]);
+if (flags.has('--install-only')) process.exit(0); // npm run demo: packages only
 
 try {
   if (!flags.has('--no-build') && await timed('build', () => step('npm', ['run', 'build'])) !== 0) {
