@@ -1,4 +1,5 @@
 import { TsmError, UsageError } from '../errors.js';
+import { trace } from '../runtime/trace.js';
 import { formatOptions, parseArgs, flag } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { start } from './commands/start.js';
@@ -33,6 +34,7 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  trace('node-start+bundle');
   const out = (line: string): void => { process.stdout.write(line + '\n'); };
   const verb = argv[0];
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {

@@ -7,5 +7,7 @@ import type { Runtime } from '../runtime/runtime.js';
  */
 export async function loadRuntime(): Promise<Runtime> {
   const { createRuntime } = await import('../runtime/real-deps.js');
+  const { trace } = await import('../runtime/trace.js');
+  trace('runtime-modules');
   return createRuntime((line) => process.stderr.write(`tsmachine: warning: ${line}\n`));
 }

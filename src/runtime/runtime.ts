@@ -93,15 +93,23 @@ export class Runtime {
     // Without -i the payload reads /dev/null, as with docker: a stray read must not eat the caller's input.
     const devnull = how.interactive ? -1 : openSync('/dev/null', 'r');
     const stdio: StdioPlan = how.interactive ? { kind: 'inherit' } : { kind: 'fds', stdin: devnull, stdout: 1, stderr: 2 };
-    let started: Started;
-    try {
-      started = await this.start(name, options, { stdio });
-    } finally {
-      if (devnull >= 0) closeSync(devnull);
-    }
-    const stopRelay = how.relaySignals((sig) => { try { this.deps.kernel.kill(started.initPid, sig); } catch { /* gone */ } });
+    // Signals are caught from the start: one that arrives while the container
+    // is being set up is delivered as soon as the payload runs, not lost (and
+    // it must not kill this CLI, which would orphan the container's cleanup).
+    let initPid = 0;
+    const pending: number[] = [];
+    const deliver = (sig: number): void => { try { this.deps.kernel.kill(initPid, sig); } catch { /* gone */ } };
+    const stopRelay = how.relaySignals((sig) => (initPid ? deliver(sig) : pending.push(sig)));
     let status: number;
     try {
+      let started: Started;
+      try {
+        started = await this.start(name, options, { stdio });
+      } finally {
+        if (devnull >= 0) closeSync(devnull);
+      }
+      initPid = started.initPid;
+      for (const sig of pending.splice(0)) deliver(sig);
       status = await this.deps.kernel.waitExit(started.monitorPid);
     } finally {
       stopRelay();

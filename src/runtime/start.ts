@@ -11,6 +11,7 @@ import { payloadFor } from './image-config.js';
 import { cleanStale } from './stale.js';
 import { UndoStack } from './undo.js';
 import { isAlive } from './liveness.js';
+import { trace } from './trace.js';
 import { readRuntime } from '../state/container.js';
 import { readFileSync, rmSync } from 'node:fs';
 
@@ -54,7 +55,9 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
 
   try {
     bus = await deps.systemd();
+    trace('bus-connect');
     await cleanStale(deps, bus, name);
+    trace('stale-check');
 
     const fresh = createContainerDirs(name);
     if (fresh) undo.push('remove container directory', () => removeContainerDirs(name));
@@ -76,12 +79,14 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       exitFile: paths.exit,
     });
     undo.push('kill parked container', () => parked.abort());
+    trace('spawn-parked');
     const initStartTime = deps.kernel.processStartTime(parked.initPid);
     if (initStartTime === null) throw new ContainerStateError(name, `container ${name}: init (pid ${parked.initPid}) died before it was released`);
 
     // 2. network, configured from the host side while nothing runs inside
     const net: NetworkSetup = await deps.network.setup(spec.network, { name, initPid: parked.initPid, hostname: spec.hostname });
     undo.push('tear down network', () => net.undo());
+    trace('network');
     writeEtcFiles(paths.upper, { hostname: `${spec.hostname}\n`, hosts: net.hosts, 'resolv.conf': net.resolvConf });
 
     // 3. the scope, holding init and its monitor, with the limits
@@ -94,12 +99,14 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       undo.push(`stop ${unit}`, () => bus!.scopes.stopUnit(unit));
     }
 
+    trace('scope');
     // 4. machined
     await bus.machines.register({
       name, leader: parked.initPid, rootDirectory: paths.rootfs, ifindices: net.hostIfindices, keepUnit: opts.mode === 'service',
     });
     undo.push(`terminate machine ${name}`, () => bus!.machines.terminate(name));
 
+    trace('machined');
     // 5. state
     if (!opts.existing) {
       writeStoredSpec(name, { spec, created: new Date().toISOString(), imageId: image.id });
@@ -114,7 +121,9 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     undo.push('remove runtime state', () => removeRuntime(name));
 
     // 6. release: mounts, pivot_root, exec; throws what the init stage reported
+    trace('state');
     parked.release();
+    trace('release-mounts-exec');
     undo.commit();
     return { unit, initPid: parked.initPid, monitorPid: parked.monitorPid, addresses: net.addresses };
   } catch (e) {

@@ -72,7 +72,7 @@ test('limits become typed properties', () => {
   for (const [limits, want] of cases) assert.deepEqual(updateProperties(limits), want, JSON.stringify(limits));
   // scopes append the same limits after the fixed properties; an empty cpuset is simply omitted
   const scoped = scopeProperties({ description: 'd', pids: [1], limits: { memory: 1024, cpuset: [] } });
-  assert.deepEqual(scoped.slice(6), [['MemoryMax', { signature: 't', value: 1024n }]]);
+  assert.deepEqual(scoped.slice(7), [['MemoryMax', { signature: 't', value: 1024n }]]);
   for (const bad of [{ memory: 0 }, { memory: 1.5 }, { pids: -1 }, { ioWeight: 0 }, { ioWeight: 10001 }]) {
     assert.throws(() => updateProperties(bad), (e: unknown) => e instanceof UnitPropertyError && e instanceof TsmError && e.module === 'systemd', JSON.stringify(bad));
   }

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// The benchmark itself, run as root on a systemd host (inside the test VM by
+// `npm run bench`). Peers are measured in the same run on the same rootfs:
+// systemd-nspawn is the closest one. Prints medians, p95 and ratios.
+import { spawnSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const CLI = join(ROOT, 'bin/tsmachine.mjs');
+const N = Number(process.env.BENCH_RUNS ?? 20);
+const IMG = 'tsmbench';
+const ROOTFS = `/var/lib/machines/${IMG}`;
+
+function ms(cmd, args, env = process.env) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env, encoding: 'utf8' });
+  const t = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return { t, stderr: r.stderr };
+}
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { median: q(0.5), p95: q(0.95), min: s[0] };
+};
+const fmt = (s) => `median ${s.median.toFixed(0)} ms, p95 ${s.p95.toFixed(0)} ms`;
+const tsm = (...a) => ms(process.execPath, [CLI, ...a]);
+const line = (s) => console.log(`bench: ${s}`);
+
+// One rootfs for both: the built-in image copied to /var/lib/machines (a
+// directory image for tsmachine, the -D tree for nspawn), off virtiofs.
+rmSync(ROOTFS, { recursive: true, force: true });
+cpSync(join(ROOT, 'build/images/httpd/rootfs'), ROOTFS, { recursive: true, verbatimSymlinks: true });
+
+function compare(label, ours, theirs) {
+  const a = stats(ours), b = stats(theirs);
+  line(`${label}: tsmachine ${fmt(a)} | systemd-nspawn ${fmt(b)} | ratio ${(a.median / b.median).toFixed(2)}`);
+}
+
+// 1. Node's own share: the floor under any tsmachine command.
+const nodeStart = stats(Array.from({ length: 10 }, () => ms(process.execPath, ['-e', '0']).t));
+const help = stats(Array.from({ length: 10 }, () => tsm('--help').t));
+line(`node -e 0: ${fmt(nodeStart)}; tsmachine --help (bundle parse): ${fmt(help)}`);
+
+// 2. run --rm NAME -- /bin/true, no network, vs nspawn --register=yes /bin/true (nspawn's default shares the host network)
+const runs = [], nsp = [];
+for (let i = 0; i < N; i++) {
+  runs.push(tsm('run', '--rm', '--network', 'none', '--image', IMG, `b${i}`, '--', '/bin/true').t);
+  nsp.push(ms('systemd-nspawn', ['--register=yes', '--quiet', '-D', ROOTFS, '/bin/true']).t);
+}
+compare(`run --rm /bin/true x${N}`, runs, nsp);
+
+// 3. the same with networking: bridge vs nspawn --network-veth
+const runsNet = [], nspNet = [];
+for (let i = 0; i < N; i++) {
+  runsNet.push(tsm('run', '--rm', '--image', IMG, `n${i}`, '--', '/bin/true').t);
+  nspNet.push(ms('systemd-nspawn', ['--register=yes', '--quiet', '--network-veth', '-D', ROOTFS, '/bin/true']).t);
+}
+compare(`run --rm /bin/true with network (bridge vs --network-veth) x${N}`, runsNet, nspNet);
+
+// 4. start-to-running (detached) and where the time goes (TSMACHINE_TRACE phases)
+const starts = [], phases = {};
+for (let i = 0; i < N; i++) {
+  const r = ms(process.execPath, [CLI, 'start', `s${i}`, '--image', IMG, '--network', 'none', '--', 'sleep', '1000'], { ...process.env, TSMACHINE_TRACE: '1' });
+  starts.push(r.t);
+  for (const m of r.stderr.matchAll(/trace: (\S+) ([\d.]+) ms/g)) (phases[m[1]] ??= []).push(Number(m[2]));
+}
+line(`start (detached, returns when the payload runs) x${N}: ${fmt(stats(starts))}`);
+line(`start phases (median ms): ${Object.entries(phases).map(([k, v]) => `${k} ${stats(v).median.toFixed(1)}`).join(', ')}`);
+
+// 5. resident memory per running container, outside the payload
+const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const pidsOf = (comm) => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+  try { return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === comm; } catch { return false; }
+}).map(Number);
+const monitors = pidsOf('tsm-monitor');
+const ours = monitors.reduce((a, p) => a + rss(p), 0) / Math.max(1, monitors.length);
+const nspawns = Array.from({ length: 3 }, (_, i) => spawn('systemd-nspawn', ['--register=yes', '--quiet', '-M', `nsb${i}`, '-D', ROOTFS, 'sleep', '1000'], { stdio: 'ignore', detached: true }));
+await new Promise((r) => setTimeout(r, 3000));
+const theirs = nspawns.reduce((a, c) => a + rss(c.pid), 0) / nspawns.length;
+line(`resident memory per container outside the payload: tsmachine (tsm-monitor, ${monitors.length} running) ${ours.toFixed(0)} kB | systemd-nspawn supervisor ${theirs.toFixed(0)} kB | ratio ${(ours / theirs).toFixed(3)}`);
+for (const c of nspawns) { try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ } }
+for (let i = 0; i < N; i++) tsm('rm', '--force', `s${i}`);
+rmSync(ROOTFS, { recursive: true, force: true });
+if (!existsSync(ROOTFS)) line('done');
