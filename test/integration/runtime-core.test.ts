@@ -107,6 +107,7 @@ test('stop removes scope and machine, keeps the container; start brings it back;
 
 test('run: the payload\'s exit status, 128+signal, and 137 for an OOM kill', async () => {
   assert.equal((await tsmachine(['run', '--rm', '--network', 'none', '--image', 'httpd', 'r1', '--', 'sh', '-c', 'exit 3'])).code, 3);
+  created.push('r2', 'r5'); // if an assertion fails, after() still stops them (they hold our pipes)
   // A signal to the CLI reaches the payload (which handles it here: PID 1 ignores unhandled ones).
   const relayed = spawn(process.execPath, [CLI, 'run', '--rm', '--network', 'none', '--image', 'httpd', 'r2', '--', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve) => relayed.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); }));
