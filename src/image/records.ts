@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageError } from './errors.js';
 import { NAME_RE, type StorePaths } from './store-paths.js';
@@ -55,10 +55,9 @@ export function readRecord(p: StorePaths, name: string): ImageRecord | null {
   }
 }
 
-/** Atomic: a reader (or a crash) sees the old record or the new one, never half. */
-export function writeRecord(p: StorePaths, rec: ImageRecord): void {
-  mkdirSync(p.images, { recursive: true, mode: 0o755 });
-  const tmp = join(p.images, `.${rec.name}.json.${process.pid}.tmp`);
+function writeAtomic(dir: string, tmpName: string, file: string, rec: ImageRecord): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const tmp = join(dir, tmpName);
   const fd = openSync(tmp, 'w', 0o644);
   try {
     writeSync(fd, `${JSON.stringify(rec, null, 2)}\n`);
@@ -66,7 +65,51 @@ export function writeRecord(p: StorePaths, rec: ImageRecord): void {
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, recordPath(p, rec.name));
+  renameSync(tmp, file);
+}
+
+/**
+ * Atomic: a reader (or a crash) sees the old record or the new one, never
+ * half. A record it replaces under the same name with another id is held
+ * (see holdRecord): containers made from the old image still stand on its layers.
+ */
+export function writeRecord(p: StorePaths, rec: ImageRecord): void {
+  const old = readRecord(p, rec.name);
+  if (old && old.id !== rec.id) holdRecord(p, old);
+  writeAtomic(p.images, `.${rec.name}.json.${process.pid}.tmp`, recordPath(p, rec.name), rec);
+}
+
+/**
+ * Held records: images no longer listed (rmi --force, replaced by a
+ * re-import) whose layers containers may still use. pruneLayers keeps their
+ * layers while a container's image id names them, and drops them after.
+ * They live in images/.held/<id>.json, which listRecords skips.
+ */
+const heldDir = (p: StorePaths): string => join(p.images, '.held');
+
+export function holdRecord(p: StorePaths, rec: ImageRecord): void {
+  const file = `${rec.id.replace(/[^A-Za-z0-9]/g, '-')}.json`;
+  writeAtomic(heldDir(p), `.${file}.${process.pid}.tmp`, join(heldDir(p), file), rec);
+}
+
+export function listHeld(p: StorePaths): { rec: ImageRecord; file: string }[] {
+  let names: string[];
+  try {
+    names = readdirSync(heldDir(p));
+  } catch {
+    return [];
+  }
+  const out: { rec: ImageRecord; file: string }[] = [];
+  for (const n of names) {
+    const file = join(heldDir(p), n);
+    if (n.startsWith('.')) continue; // an interrupted write; the next hold of that id replaces it
+    try {
+      out.push({ rec: JSON.parse(readFileSync(file, 'utf8')) as ImageRecord, file });
+    } catch {
+      rmSync(file, { force: true }); // corrupt: nothing to keep for it
+    }
+  }
+  return out;
 }
 
 export function deleteRecord(p: StorePaths, name: string): void {

@@ -1,9 +1,9 @@
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageError } from './errors.js';
 import { cleanStaleTemp, deleteLayer, ensureLink, hexOf, layerExists, listLayerIds, pruneLinks } from './layers.js';
 import { lockSync } from './lock.js';
-import { deleteRecord, listRecords, readRecord, type ImageRecord } from './records.js';
+import { deleteRecord, holdRecord, listHeld, listRecords, readRecord, type ImageRecord } from './records.js';
 import { storePaths } from './store-paths.js';
 import type { ResolvedImage } from './types.js';
 
@@ -30,26 +30,39 @@ export function inspectImage(name: string, root?: string): ImageRecord {
 /**
  * Forgets an image name. Its layers stay until pruneLayers (another image
  * may share them; a running container surely does). Refused while a
- * container uses the image unless `force`.
+ * container uses the image unless `force`. `inUse` returns the users (their
+ * names go into the error) or just whether there are any. A forced removal
+ * of an image in use keeps its record as "held" (images/.held/, unlisted)
+ * so prune can still tell which layers the containers stand on.
  */
-export function removeImage(name: string, opts: { force?: boolean; inUse?: (id: string) => boolean; root?: string } = {}): ImageRecord {
+export function removeImage(
+  name: string,
+  opts: { force?: boolean; inUse?: (id: string) => boolean | string[]; root?: string } = {},
+): ImageRecord {
   const p = storePaths(opts.root);
   const rec = readRecord(p, name);
   if (!rec) throw new ImageError(`no imported image '${name}'`);
-  if (!opts.force && opts.inUse?.(rec.id)) {
-    throw new ImageError(`image '${name}' (${rec.id}) is used by a container (remove the container first, or force)`);
+  const used = opts.inUse?.(rec.id) ?? false;
+  const users = Array.isArray(used) ? used : [];
+  const inUse = Array.isArray(used) ? used.length > 0 : used;
+  if (inUse && !opts.force) {
+    const who = users.length > 0 ? `container${users.length > 1 ? 's' : ''} ${users.join(', ')}` : 'a container';
+    throw new ImageError(`image '${name}' (${rec.id}) is used by ${who} (remove the container first, or --force)`);
   }
+  if (inUse) holdRecord(p, rec);
   deleteRecord(p, name);
   return rec;
 }
 
 /**
- * Deletes layers no image record references (plus `keep`, e.g. layers under
- * containers whose image was force-removed) and abandoned temp dirs.
- * Exclusive against imports, so a layer an import just unpacked is never
- * taken before its record is written.
+ * Deletes layers no image record references and abandoned temp dirs. Kept
+ * too: `keep` (diffIDs), and the layers of held records (force-removed
+ * images) whose id is in `keepImages`, e.g. the image ids of existing
+ * containers; held records of ids not in it are dropped. Exclusive against
+ * imports, so a layer an import just unpacked is never taken before its
+ * record is written.
  */
-export function pruneLayers(opts: { keep?: Iterable<string>; root?: string } = {}): { freedBytes: number; removed: string[] } {
+export function pruneLayers(opts: { keep?: Iterable<string>; keepImages?: Iterable<string>; root?: string } = {}): { freedBytes: number; removed: string[] } {
   const p = storePaths(opts.root);
   if (!existsSync(p.root)) return { freedBytes: 0, removed: [] };
   const lock = lockSync(p.locks, 'store.lock', false);
@@ -57,6 +70,11 @@ export function pruneLayers(opts: { keep?: Iterable<string>; root?: string } = {
     cleanStaleTemp(p);
     const used = new Set<string>(opts.keep ?? []);
     for (const r of listRecords(p)) for (const l of r.layers) used.add(l.diffId);
+    const keepImages = new Set<string>(opts.keepImages ?? []);
+    for (const { rec, file } of listHeld(p)) {
+      if (keepImages.has(rec.id)) for (const l of rec.layers) used.add(l.diffId);
+      else rmSync(file, { force: true });
+    }
     let freedBytes = 0;
     const removed: string[] = [];
     for (const id of listLayerIds(p)) {

@@ -159,6 +159,41 @@ async function layer(tag: string, bytes: number): Promise<Buffer> {
   return tarBuffer(entries);
 }
 
+test('rmi --force and re-import of an image in use: prune keeps the layers while a container\'s image id names them', async () => {
+  const base = tempDir('held');
+  try {
+    const store = join(base, 'store');
+    writeOciLayout(join(base, 'a'), { layers: [{ tar: await layer('a0', 1000) }, { tar: await layer('a1', 1000) }] });
+    writeOciLayout(join(base, 'b'), { layers: [{ tar: await layer('b0', 1000) }] });
+    const a = await importImage(join(base, 'a'), { root: store, name: 'app' });
+    assert.throws(() => removeImage('app', { root: store, inUse: () => ['c1', 'c2'] }), /^ImageError: image 'app' \(sha256:[0-9a-f]{64}\) is used by containers c1, c2 /);
+    removeImage('app', { root: store, force: true, inUse: () => ['c1'] });
+    assert.deepEqual(listImages(store), [], 'a held record is not listed');
+    assert.equal(resolveStoreImage('app', store), null);
+    assert.deepEqual(pruneLayers({ root: store, keepImages: [a.id] }).removed, [], 'c1 still stands on both layers');
+    assert.equal(layerDirs(store).length, 2);
+
+    // Re-importing another image under the name holds the one it replaces.
+    await importImage(join(base, 'a'), { root: store, name: 'app' });
+    const b = await importImage(join(base, 'b'), { root: store, name: 'app' });
+    assert.deepEqual(listImages(store).map((r) => r.id), [b.id]);
+    assert.deepEqual(pruneLayers({ root: store, keepImages: [a.id, b.id] }).removed, []);
+    assert.equal(layerDirs(store).length, 3);
+
+    // Once no container names the id, the held record and its layers go.
+    assert.equal(pruneLayers({ root: store, keepImages: [b.id] }).removed.length, 2);
+    assert.deepEqual(layerDirs(store), [hexOfDiff(inspectImage('app', store).layers[0]!.diffId)]);
+    assert.deepEqual(readdirSync(join(store, 'images', '.held')), []);
+    // Without an in-use answer rmi does not hold anything.
+    removeImage('app', { root: store });
+    assert.equal(pruneLayers({ root: store, keepImages: [b.id] }).removed.length, 1);
+  } finally {
+    cleanup(base);
+  }
+});
+
+const hexOfDiff = (d: string): string => d.replace(/^sha256:/, '');
+
 test('images sharing a base layer store it once; rmi refuses in-use images; prune frees only unreferenced layers', async () => {
   const base = tempDir('share');
   try {

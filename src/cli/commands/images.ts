@@ -63,7 +63,7 @@ export const rmi: Command = {
     if (!name) throw new UsageError('an image name is required');
     ctx.subject = name;
     requireRoot();
-    removeImage(name, { force: flag(p, 'force'), inUse: (id) => usersOf(name, id).length > 0 });
+    removeImage(name, { force: flag(p, 'force'), inUse: (id) => usersOf(name, id) });
     return 0;
   },
 };
@@ -82,13 +82,13 @@ export const image: Command = {
     }
     if (sub === 'prune') {
       requireRoot();
-      // Layers of images that running containers use stay, even if their record was rmi --force'd.
-      const keep = listContainerNames().flatMap((c) => {
+      // Layers under existing containers stay, even if their image was rmi --force'd or
+      // re-imported since: by the image id each container was created from.
+      const keepImages = listContainerNames().flatMap((c) => {
         const s = readStoredSpec(c);
-        if (!s) return [];
-        try { return inspectImage(s.spec.image).layers.map((l) => l.diffId); } catch { return []; }
+        return s ? [s.imageId] : [];
       });
-      const r = pruneLayers({ keep });
+      const r = pruneLayers({ keepImages });
       ctx.out(`removed ${r.removed.length} layers, freed ${formatSize(r.freedBytes)}`);
       return 0;
     }
