@@ -76,11 +76,16 @@ const pidsOf = (comm) => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).fil
 }).map(Number);
 const monitors = pidsOf('tsm-monitor');
 const ours = monitors.reduce((a, p) => a + rss(p), 0) / Math.max(1, monitors.length);
-const nspawns = Array.from({ length: 3 }, (_, i) => spawn('systemd-nspawn', ['--register=yes', '--quiet', '-M', `nsb${i}`, '-D', ROOTFS, 'sleep', '1000'], { stdio: 'ignore', detached: true }));
-await new Promise((r) => setTimeout(r, 3000));
-const theirs = nspawns.reduce((a, c) => a + rss(c.pid), 0) / nspawns.length;
-line(`resident memory per container outside the payload: tsmachine (tsm-monitor, ${monitors.length} running) ${ours.toFixed(0)} kB | systemd-nspawn supervisor ${theirs.toFixed(0)} kB | ratio ${(ours / theirs).toFixed(3)}`);
-for (const c of nspawns) { try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ } }
+// nspawn locks its -D tree, so one supervisor at a time on this rootfs.
+const nsp1 = spawn('systemd-nspawn', ['--register=yes', '--quiet', '-M', 'nsbench', '-D', ROOTFS, 'sleep', '1000'], { stdio: 'ignore' });
+let theirs = 0;
+for (let i = 0; i < 100 && theirs === 0; i++) {
+  await new Promise((r) => setTimeout(r, 100));
+  if (spawnSync('machinectl', ['show', 'nsbench'], { stdio: 'ignore' }).status === 0) theirs = rss(nsp1.pid);
+}
+line(`resident memory per container outside the payload: tsmachine (tsm-monitor, ${monitors.length} running) ${ours.toFixed(0)} kB | systemd-nspawn supervisor ${theirs.toFixed(0)} kB | ratio ${theirs ? (ours / theirs).toFixed(3) : 'n/a'}`);
+nsp1.kill('SIGKILL');
+spawnSync('machinectl', ['terminate', 'nsbench'], { stdio: 'ignore' });
 for (let i = 0; i < N; i++) tsm('rm', '--force', `s${i}`);
 rmSync(ROOTFS, { recursive: true, force: true });
 if (!existsSync(ROOTFS)) line('done');

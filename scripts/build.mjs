@@ -32,7 +32,11 @@ if (want('tsc')) timed('tsc → build/', () => run(process.execPath, [join(ROOT,
 
 if (want('bundle')) timed('esbuild → dist/tsmachine.mjs', () => run(join(ROOT, 'node_modules/.bin/esbuild'), [
   'src/cli/main.ts', '--bundle', '--platform=node', '--format=esm', '--target=node18',
+  // Minified: V8 pre-parses every function of the file on load, and at 266 KB
+  // that cost 56 ms on top of Node's own start here; minified, 18 ms.
+  // keep-names: error classes report their own name.
   '--outfile=dist/tsmachine.mjs', '--external:koffi', '--log-level=warning', '--legal-comments=none',
+  '--minify', '--keep-names',
 ]));
 
 if (want('native') && existsSync(join(ROOT, 'native/Makefile'))) timed('make -C native', () => run('make', ['-s', '-C', 'native']));

@@ -1,6 +1,6 @@
 import { MONITOR_BIN } from '../paths.js';
 import { KernelError } from './errors.js';
-import type { ExecRequest, SpawnRequest } from './types.js';
+import type { ExecRequest, SpawnRequest, StdioPlan } from './types.js';
 
 /**
  * Requests travel to C as one buffer of "key=value\0" records (parsed by
@@ -47,6 +47,32 @@ function addCommand(r: Records, argv: string[], env: string[], cwd: string): voi
   r.add('cwd', absolute('cwd', cwd));
 }
 
+function windowSize(what: string, n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw invalid(`pty ${what} must be 0..65535`, String(n));
+  return String(n);
+}
+
+function fdNumber(what: string, n: number): string {
+  if (!Number.isInteger(n) || n < 0) throw invalid(`${what} is not a file descriptor`, String(n));
+  return String(n);
+}
+
+/** stdio=… and its details; journal only for spawn (exec's caller rejects it earlier). */
+function addStdio(r: Records, stdio: StdioPlan): void {
+  r.add('stdio', stdio.kind);
+  if (stdio.kind === 'journal') {
+    if (stdio.identifier.includes('\n')) throw invalid('journal identifier contains a newline', '');
+    r.add('ident', stdio.identifier);
+  } else if (stdio.kind === 'fds') {
+    r.add('fd0', fdNumber('stdin', stdio.stdin));
+    r.add('fd1', fdNumber('stdout', stdio.stdout));
+    r.add('fd2', fdNumber('stderr', stdio.stderr));
+  } else if (stdio.kind === 'pty') {
+    r.add('rows', windowSize('rows', stdio.rows));
+    r.add('cols', windowSize('cols', stdio.cols));
+  }
+}
+
 export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): Buffer {
   const r = new Records();
   r.add('name', req.name);
@@ -63,15 +89,7 @@ export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): B
   }
   addCommand(r, req.argv, req.env, req.cwd);
   r.add('hostnet', req.shareHostNetwork ? '1' : '0');
-  r.add('stdio', req.stdio.kind);
-  if (req.stdio.kind === 'journal') {
-    if (req.stdio.identifier.includes('\n')) throw invalid('journal identifier contains a newline', '');
-    r.add('ident', req.stdio.identifier);
-  } else if (req.stdio.kind === 'fds') {
-    r.add('fd0', String(req.stdio.stdin));
-    r.add('fd1', String(req.stdio.stdout));
-    r.add('fd2', String(req.stdio.stderr));
-  }
+  addStdio(r, req.stdio);
   r.add('exit', absolute('exitFile', req.exitFile));
   r.add('monitor', monitor);
   return r.buffer();
@@ -82,5 +100,8 @@ export function encodeExec(req: ExecRequest): Buffer {
   const r = new Records();
   r.add('leader', String(req.leaderPid));
   addCommand(r, req.argv, req.env, req.cwd);
+  const stdio = (req.stdio ?? { kind: 'inherit' }) as StdioPlan; // JS callers are not type-checked
+  if (stdio.kind === 'journal') throw invalid('exec cannot log to the journal', '');
+  addStdio(r, stdio);
   return r.buffer();
 }

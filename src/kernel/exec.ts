@@ -1,5 +1,6 @@
 import { encodeExec } from './encode.js';
 import { failure, nativeLib, type NativeResult } from './native.js';
+import { handOverPty } from './pty.js';
 import type { ExecRequest, ParkedExec } from './types.js';
 import { waitExit } from './wait.js';
 
@@ -29,6 +30,7 @@ export function execInContainer(req: ExecRequest): ParkedExec {
         waited ??= waitExit(stagePid);
         throw failure(res);
       }
+      handOverPty(req.stdio, res.pty_fd ?? -1);
     },
     // The stage exits with the payload's status; it, not the payload, is our child.
     wait(): Promise<number> {

@@ -15,6 +15,8 @@ export interface NativeResult {
   pid: number;
   stage_pid: number;
   sync_fd: number;
+  /** release(): the payload's pty master (-t), else -1. */
+  pty_fd: number;
   err: number;
   stage: string;
   syscall: string;
@@ -33,6 +35,7 @@ export interface NativeLib {
   waitAsync(pid: number, cb: AsyncCallback<number>): void;
   flock(fd: number, wait: number): number;
   notify(socketPath: string, state: string): number;
+  setWinsize(fd: number, rows: number, cols: number): number;
 }
 
 let lib: NativeLib | null = null;
@@ -56,7 +59,7 @@ export function nativeLib(): NativeLib {
   let result;
   try {
     result = koffi.struct('tsm_result', {
-      pid: 'int32_t', stage_pid: 'int32_t', sync_fd: 'int32_t', err: 'int32_t',
+      pid: 'int32_t', stage_pid: 'int32_t', sync_fd: 'int32_t', pty_fd: 'int32_t', err: 'int32_t',
       stage: 'char[16]', syscall: 'char[24]', what: 'char[40]', path: 'char[512]',
     });
   } catch {
@@ -73,6 +76,7 @@ export function nativeLib(): NativeLib {
     waitAsync: (pid, cb) => wait.async(pid, cb),
     flock: so.func('int tsm_flock(int fd, int wait)'),
     notify: so.func('int tsm_notify(const char *socket_path, const char *state)'),
+    setWinsize: so.func('int tsm_set_winsize(int fd, int rows, int cols)'),
   };
   nativeLoadMs = performance.now() - t0;
   return lib;

@@ -1,5 +1,6 @@
 import { encodeSpawn } from './encode.js';
 import { failure, nativeLib, type NativeResult } from './native.js';
+import { handOverPty } from './pty.js';
 import type { ParkedContainer, SpawnRequest } from './types.js';
 
 /**
@@ -25,6 +26,7 @@ export function spawnContainer(req: SpawnRequest): ParkedContainer {
       syncFd = -1; // the native side closes it either way
       const res: Partial<NativeResult> = {};
       if (lib.release(fd, res) !== 0) throw failure(res);
+      handOverPty(req.stdio, res.pty_fd ?? -1);
     },
     abort(): void {
       const fd = syncFd;

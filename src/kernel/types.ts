@@ -24,17 +24,37 @@ export interface RootfsPlan {
 }
 
 /**
+ * A new pseudo-terminal for the payload (-t). The stage allocates it in the
+ * container's own devpts instance (so `tty` inside names /dev/pts/N), makes
+ * the slave the payload's controlling terminal and its fds 0,1,2, and hands
+ * the master to `onMaster` during release(), before the payload runs. The
+ * callee owns that fd (close it, or give it to a stream that will).
+ */
+export interface PtyPlan {
+  kind: 'pty';
+  /** Initial window size; 0 leaves the kernel's (0x0). */
+  rows: number;
+  cols: number;
+  onMaster(fd: number): void;
+}
+
+/**
  * Where the payload's stdio goes.
  * - journal: stdout/stderr are one journald stream connection made by the
  *   init stage after it sits in the scope, so journald attributes the lines to
  *   the scope unit; stdin is /dev/null. `identifier` becomes SYSLOG_IDENTIFIER.
- * - inherit: the CLI's own fds 0,1,2 (foreground `run`).
- * - fds: these fds of the calling process become 0,1,2 (tests; no journald here).
+ * - inherit: the CLI's own fds 0,1,2 (foreground `run -i`).
+ * - fds: these fds of the calling process become 0,1,2 (run without -i: stdin /dev/null; tests).
+ * - pty: see PtyPlan (run -t, exec -t).
  */
 export type StdioPlan =
   | { kind: 'journal'; identifier: string }
   | { kind: 'inherit' }
-  | { kind: 'fds'; stdin: number; stdout: number; stderr: number };
+  | { kind: 'fds'; stdin: number; stdout: number; stderr: number }
+  | PtyPlan;
+
+/** exec has no journal of its own: its output goes to the caller. */
+export type ExecStdioPlan = Exclude<StdioPlan, { kind: 'journal' }>;
 
 export interface SpawnRequest {
   /** Container name (machine name). */
@@ -70,9 +90,10 @@ export interface ParkedContainer {
    */
   readonly monitorPid: number;
   /**
-   * Lets init proceed: mounts, pivot_root, exec. Returns once the payload has
-   * been exec'd; throws KernelError naming the stage, syscall, errno and path
-   * when any step before exec failed (init has then exited).
+   * Lets init proceed: mounts, masks, pivot_root, pty, capability drop, exec.
+   * Returns once the payload has been exec'd; throws KernelError naming the
+   * stage, syscall, errno and path when any step before exec failed (init has
+   * then exited).
    */
   release(): void;
   /** Kills the parked stages (undo step). Safe to call twice. */
@@ -85,6 +106,8 @@ export interface ExecRequest {
   argv: string[];
   env: string[];
   cwd: string;
+  /** Default inherit: the caller's own fds 0,1,2. */
+  stdio?: ExecStdioPlan;
 }
 
 /** A process that has joined the container's namespaces and waits at the barrier. */

@@ -1,3 +1,4 @@
+import { TsmError } from '../errors.js';
 import type { Limits } from '../config/limits.js';
 import type { ExecRequest, ParkedContainer, ParkedExec, SpawnRequest } from '../kernel/types.js';
 
@@ -6,6 +7,18 @@ import type { ExecRequest, ParkedContainer, ParkedExec, SpawnRequest } from '../
  * the real ones (runtime/real-deps.ts); host unit tests pass recorders to
  * check ordering and undo without pretending to be systemd.
  */
+
+/**
+ * systemd or machined already has a unit or machine by this name. The
+ * runtime treats it as a leftover of a crashed run (it holds the name's lock
+ * and its records say nothing runs), cleans it and retries once.
+ */
+export class AlreadyExistsError extends TsmError {
+  readonly module = 'runtime';
+  constructor(readonly what: 'unit' | 'machine', readonly id: string, options?: { cause?: unknown }) {
+    super(`${what} ${id} already exists`, options);
+  }
+}
 
 export interface ScopeManager {
   startScope(unit: string, input: { description: string; pids: number[]; limits: Limits }): Promise<void>;

@@ -3,21 +3,50 @@ import { connectSystemBus } from '../systemd/bus.js';
 import { SystemdManager } from '../systemd/manager.js';
 import { Machined } from '../systemd/machined.js';
 import { scopeProperties, updateProperties } from '../systemd/properties.js';
-import { isBusError, ErrorNames } from '../systemd/errors.js';
+import { isBusError, ErrorNames, MachineExistsError, UnitExistsError } from '../systemd/errors.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RUN_DIR } from '../paths.js';
 import { resolveOptions } from '../config/settings/resolve.js';
 import * as network from '../network/index.js';
 import { resolveStoreImage } from '../image/store.js';
-import type { KernelOps, NetworkOps, RuntimeDeps, SystemdSession } from './deps.js';
+import { AlreadyExistsError, type KernelOps, type NetworkOps, type RuntimeDeps, type SystemdSession } from './deps.js';
 import { Runtime, type SettingsLoader } from './runtime.js';
+
+/**
+ * Properties this systemd refused (OOMPolicy on scopes before v253), kept
+ * under /run so each start does not pay a failed StartTransientUnit to learn
+ * it again. /run empties at reboot, the only time systemd's version changes
+ * under a running system short of daemon-reexec (where a stale entry only
+ * means an optional property is not sent).
+ */
+const UNSUPPORTED_CACHE = join(RUN_DIR, 'systemd-unsupported-properties');
+function knownUnsupported(): string[] {
+  try { return readFileSync(UNSUPPORTED_CACHE, 'utf8').split('\n').filter(Boolean); } catch { return []; }
+}
+function rememberUnsupported(props: Set<string>): void {
+  try { mkdirSync(RUN_DIR, { recursive: true }); writeFileSync(UNSUPPORTED_CACHE, [...props].join('\n') + '\n'); } catch { /* a cache */ }
+}
 
 /** systemd and machined over one system-bus connection per command. */
 async function systemdSession(): Promise<SystemdSession> {
   const bus = await connectSystemBus();
   const manager = new SystemdManager(bus);
+  for (const p of knownUnsupported()) manager.unsupportedProperties.add(p);
   const machined = new Machined(bus);
   return {
     scopes: {
-      startScope: (unit, i) => manager.startTransientScope(unit, scopeProperties(i)),
+      startScope: async (unit, i) => {
+        const known = manager.unsupportedProperties.size;
+        try {
+          await manager.startTransientScope(unit, scopeProperties(i));
+        } catch (e) {
+          if (e instanceof UnitExistsError) throw new AlreadyExistsError('unit', unit, { cause: e });
+          throw e;
+        } finally {
+          if (manager.unsupportedProperties.size !== known) rememberUnsupported(manager.unsupportedProperties);
+        }
+      },
       stopUnit: (unit) => manager.stopUnit(unit),
       killUnit: (unit, who, signal) => manager.killUnit(unit, who, signal),
       resetFailedUnit: (unit) => manager.resetFailedUnit(unit).catch((e: unknown) => {
@@ -33,9 +62,14 @@ async function systemdSession(): Promise<SystemdSession> {
     },
     machines: {
       register: async (m) => {
-        await machined.registerMachineWithNetwork({
-          name: m.name, service: 'tsmachine', class: 'container', leader: m.leader, rootDirectory: m.rootDirectory, ifindices: m.ifindices,
-        });
+        try {
+          await machined.registerMachineWithNetwork({
+            name: m.name, service: 'tsmachine', class: 'container', leader: m.leader, rootDirectory: m.rootDirectory, ifindices: m.ifindices,
+          });
+        } catch (e) {
+          if (e instanceof MachineExistsError) throw new AlreadyExistsError('machine', m.name, { cause: e });
+          throw e;
+        }
       },
       terminate: async (name) => { await machined.terminateMachine(name); },
       get: async (name) => {

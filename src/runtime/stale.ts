@@ -15,12 +15,19 @@ import { unitNameFor } from './unit-name.js';
  */
 export async function cleanStale(deps: RuntimeDeps, bus: SystemdSession, name: string): Promise<void> {
   const rt = readRuntime(name);
-  if (isAlive(deps.kernel, rt)) return;
-  const unit = unitNameFor(name);
+  if (rt && isAlive(deps.kernel, rt)) return;
+  await cleanStaleRegistrations(bus, name, rt?.unit);
+  await deps.network.teardown(name);
+  recordExit(name, null);
+  removeRuntime(name);
+}
 
+/** The systemd half of cleanStale: a machine and a scope by this name that nothing of ours runs in. */
+export async function cleanStaleRegistrations(bus: SystemdSession, name: string, recordedUnit?: string): Promise<void> {
+  const unit = unitNameFor(name);
   const machine = await bus.machines.get(name);
   if (machine) {
-    const ours = machine.unit === unit || machine.unit === rt?.unit;
+    const ours = machine.unit === unit || machine.unit === recordedUnit;
     if (!ours) throw new ContainerStateError(name, `a machine named ${name} is already registered with machined by ${machine.unit || 'another program'}; pick another name`);
     await bus.machines.terminate(name);
   }
@@ -29,9 +36,6 @@ export async function cleanStale(deps: RuntimeDeps, bus: SystemdSession, name: s
     if (state.activeState !== 'inactive') await bus.scopes.stopUnit(unit);
     await bus.scopes.resetFailedUnit(unit).catch(() => undefined);
   }
-  await deps.network.teardown(name);
-  recordExit(name, null);
-  removeRuntime(name);
 }
 
 /**

@@ -5,10 +5,10 @@ import { createContainerDirs, removeContainerDirs, rootfsPlan } from '../rootfs/
 import { writeEtcFiles } from '../rootfs/etc-files.js';
 import { containerPaths, removeRuntime, writeRuntime, writeStoredSpec, type RuntimeState, type StoredSpec } from '../state/container.js';
 import { unitNameFor } from './unit-name.js';
-import type { NetworkSetup, RuntimeDeps, SystemdSession } from './deps.js';
+import { AlreadyExistsError, type NetworkSetup, type RuntimeDeps, type SystemdSession } from './deps.js';
 import { ContainerStateError, StartError } from './errors.js';
 import { payloadFor } from './image-config.js';
-import { cleanStale } from './stale.js';
+import { cleanStale, cleanStaleRegistrations } from './stale.js';
 import { UndoStack } from './undo.js';
 import { isAlive } from './liveness.js';
 import { trace } from './trace.js';
@@ -51,13 +51,19 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
   const undo = new UndoStack();
   let bus: SystemdSession | undefined;
 
-  if (isAlive(deps.kernel, readRuntime(name))) throw new ContainerStateError(name, `container ${name} is already running`);
+  const prior = readRuntime(name);
+  if (prior && isAlive(deps.kernel, prior)) throw new ContainerStateError(name, `container ${name} is already running`);
 
+  // The bus connection is I/O: let it proceed while the stages fork and the network is set up.
+  const busReady = deps.systemd();
+  busReady.catch(() => undefined); // awaited (and its error surfaced) below
   try {
-    bus = await deps.systemd();
-    trace('bus-connect');
-    await cleanStale(deps, bus, name);
-    trace('stale-check');
+    if (prior) {
+      // The last run of this name died without us (kill -9, terminate, reboot): clear what it left.
+      bus = await busReady;
+      await cleanStale(deps, bus, name);
+      trace('stale-cleanup');
+    }
 
     const fresh = createContainerDirs(name);
     if (fresh) undo.push('remove container directory', () => removeContainerDirs(name));
@@ -89,22 +95,42 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     trace('network');
     writeEtcFiles(paths.upper, { hostname: `${spec.hostname}\n`, hosts: net.hosts, 'resolv.conf': net.resolvConf });
 
+    bus ??= await busReady;
+    const session = bus;
+    trace('bus-connect');
+    // A crashed earlier run can leave a scope or machine by this name without
+    // any state of ours (it died between creating them and writing state):
+    // under our lock that is provably a leftover, so clean it and retry once.
+    const retryingStale = async <T>(fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!(e instanceof AlreadyExistsError)) throw e;
+        await cleanStaleRegistrations(session, name);
+        return fn();
+      }
+    };
+
     // 3. the scope, holding init and its monitor, with the limits
     if (opts.mode !== 'service') {
-      await bus.scopes.startScope(unit, {
+      await retryingStale(() => session.scopes.startScope(unit, {
         description: `tsmachine container ${name}`,
         pids: [parked.initPid, parked.monitorPid],
         limits: spec.limits,
-      });
-      undo.push(`stop ${unit}`, () => bus!.scopes.stopUnit(unit));
+      }));
+      undo.push(`stop ${unit}`, () => session.scopes.stopUnit(unit));
+    } else if (Object.values(spec.limits).some((v) => v !== undefined)) {
+      // tsmachine@NAME.service: the service's cgroup is the container's, so
+      // the limits go on it (runtime-only: the next start sets them again).
+      await session.scopes.updateLimits(unit, spec.limits);
     }
 
     trace('scope');
     // 4. machined
-    await bus.machines.register({
+    await retryingStale(() => session.machines.register({
       name, leader: parked.initPid, rootDirectory: paths.rootfs, ifindices: net.hostIfindices, keepUnit: opts.mode === 'service',
-    });
-    undo.push(`terminate machine ${name}`, () => bus!.machines.terminate(name));
+    }));
+    undo.push(`terminate machine ${name}`, () => session.machines.terminate(name));
 
     trace('machined');
     // 5. state
@@ -130,6 +156,6 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     const failures = await undo.unwind();
     throw failures.length > 0 || !(e instanceof Error) ? new StartError(name, e, failures) : e;
   } finally {
-    bus?.close();
+    (bus ?? (await busReady.catch(() => null)))?.close();
   }
 }

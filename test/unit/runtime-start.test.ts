@@ -15,9 +15,11 @@ const { startContainer } = await import('../../src/runtime/start.js');
 const { validateSpec } = await import('../../src/config/spec.js');
 const { containerPaths, readRuntime } = await import('../../src/state/container.js');
 type Deps = import('../../src/runtime/deps.js').RuntimeDeps;
+const { AlreadyExistsError } = await import('../../src/runtime/deps.js');
 
-function recorder(failAt?: string) {
+function recorder(failAt?: string, leftover?: 'unit' | 'machine') {
   const log: string[] = [];
+  let stale = leftover;
   const step = (s: string): void => {
     log.push(s);
     if (s === failAt) throw new Error(`${s} failed`);
@@ -27,18 +29,24 @@ function recorder(failAt?: string) {
     async systemd() {
       return {
         scopes: {
-          async startScope(unit, i) { step(`scope ${unit} pids=${i.pids.join(',')} mem=${i.limits.memory}`); },
-          async stopUnit(unit) { log.push(`undo: stop ${unit}`); },
+          async startScope(unit, i) {
+            if (stale === 'unit') throw new AlreadyExistsError('unit', unit);
+            step(`scope ${unit} pids=${i.pids.join(',')} mem=${i.limits.memory}`);
+          },
+          async stopUnit(unit) { log.push(stale ? `stale: stop ${unit}` : `undo: stop ${unit}`); stale = undefined; },
           async killUnit() { step('kill'); },
           async resetFailedUnit() { /* nothing */ },
-          async unitState() { return null; },
+          async unitState() { return stale === 'unit' ? { activeState: 'active', controlGroup: '/x' } : null; },
           async updateLimits() { step('update'); },
           async attachProcesses() { step('attach'); },
         },
         machines: {
-          async register(m) { step(`machined ${m.name} leader=${m.leader} if=${m.ifindices.join(',')}`); },
-          async terminate(n) { log.push(`undo: terminate ${n}`); },
-          async get() { return null; },
+          async register(m) {
+            if (stale === 'machine') throw new AlreadyExistsError('machine', m.name);
+            step(`machined ${m.name} leader=${m.leader} if=${m.ifindices.join(',')}`);
+          },
+          async terminate(n) { log.push(stale ? `stale: terminate ${n}` : `undo: terminate ${n}`); stale = undefined; },
+          async get(n) { return stale === 'machine' ? { leader: 1, unit: `tsmachine-${n}.scope` } : null; },
         },
         close() { log.push('close'); },
       };
@@ -107,5 +115,15 @@ for (const [failAt, wantUndo] of [
     assert.deepEqual(log.filter((l) => l.startsWith('undo:')), wantUndo);
     assert.equal(readRuntime('db'), null);
     assert.equal(existsSync(containerPaths('db').dir), false, 'a new container leaves no directory');
+  });
+}
+
+for (const what of ['unit', 'machine'] as const) {
+  test(`a leftover ${what} of a crashed run (no state of ours) is cleaned and the start retried once`, async () => {
+    const { deps, log } = recorder(undefined, what);
+    const s = await startContainer(deps, spec(`left-${what}`), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'x' } });
+    assert.equal(s.initPid, 100);
+    assert.ok(log.includes(what === 'unit' ? `stale: stop tsmachine-left-${what}.scope` : `stale: terminate left-${what}`), log.join('\n'));
+    assert.ok(log.includes('release'));
   });
 }
