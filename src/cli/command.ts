@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import type { OptionSpec, Parsed } from './args.js';
 
 /** Shared by every verb: how it parses and what it needs from the process. */
@@ -18,3 +19,15 @@ export interface Command {
 }
 
 export const HELP: OptionSpec = { long: 'help', short: 'h', kind: 'flag', help: 'show this help' };
+
+/**
+ * The container NAME every per-container verb takes first; it becomes the
+ * subject of error lines ("tsmachine: stop web: ...").
+ */
+export function containerName(p: Parsed, ctx: CommandContext, opts: { only?: boolean } = {}): string {
+  const name = p.positionals[0];
+  if (!name) throw new UsageError('a container name is required');
+  ctx.subject = name;
+  if (opts.only && p.positionals.length > 1) throw new UsageError(`unexpected argument '${p.positionals[1]}'`);
+  return name;
+}

@@ -1,5 +1,5 @@
 import { flag, type Parsed } from '../args.js';
-import { HELP, type Command, type CommandContext } from '../command.js';
+import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { formatSize } from '../../config/units.js';
 import { loadRuntime } from '../runtime-loader.js';
@@ -47,9 +47,7 @@ export const status: Command = {
   summary: 'show one container',
   options: [{ long: 'json', kind: 'flag', help: 'print JSON' }, HELP],
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
-    const name = p.positionals[0];
-    if (!name) throw new UsageError('a container name is required');
-    ctx.subject = name;
+    const name = containerName(p, ctx, { only: true });
     const s = (await loadRuntime()).status(name);
     if (flag(p, 'json')) { ctx.out(JSON.stringify(s, null, 2)); return 0; }
     const lines: [string, string][] = [

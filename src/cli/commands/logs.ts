@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { flag, str, type Parsed } from '../args.js';
-import { HELP, type Command, type CommandContext } from '../command.js';
+import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { journalctlArgs } from '../../systemd/journal.js';
 import { unitNameFor } from '../../runtime/unit-name.js';
@@ -15,9 +15,7 @@ export const logs: Command = {
     HELP,
   ],
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
-    const name = p.positionals[0];
-    if (!name) throw new UsageError('a container name is required');
-    ctx.subject = name;
+    const name = containerName(p, ctx, { only: true });
     if (!readStoredSpec(name)) throw new UsageError(`no container named ${name}`);
     const n = str(p, 'lines');
     if (n !== undefined && !/^\d+$/.test(n)) throw new UsageError(`--lines '${n}' is not a whole number`);

@@ -1,15 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { type Parsed } from '../args.js';
-import { HELP, type Command, type CommandContext } from '../command.js';
+import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { machineNameProblem } from '../../config/spec.js';
 import { resolveOptions } from '../../config/settings/resolve.js';
 import { readStoredSpec } from '../../state/container.js';
 
 function nameArg(p: Parsed, ctx: CommandContext): string {
-  const name = p.positionals[0];
-  if (!name) throw new UsageError('a container name is required');
-  ctx.subject = name;
+  const name = containerName(p, ctx, { only: true });
   const problem = machineNameProblem(name);
   if (problem) throw new UsageError(problem);
   return name;

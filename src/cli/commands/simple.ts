@@ -1,17 +1,11 @@
 import { flag, str, type Parsed } from '../args.js';
-import { HELP, type Command, type CommandContext } from '../command.js';
+import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { loadRuntime } from '../runtime-loader.js';
 import { parseSignal } from '../signals.js';
 
 /** The verbs that take one container name and do one thing to it. */
-function nameOf(p: Parsed, ctx: CommandContext): string {
-  const name = p.positionals[0];
-  if (!name) throw new UsageError('a container name is required');
-  if (p.positionals.length > 1) throw new UsageError(`unexpected argument '${p.positionals[1]}'`);
-  ctx.subject = name;
-  return name;
-}
+const nameOf = (p: Parsed, ctx: CommandContext): string => containerName(p, ctx, { only: true });
 
 function seconds(text: string | undefined, dflt: number): number {
   if (text === undefined) return dflt;

@@ -1,5 +1,5 @@
 import { flag, type Parsed } from '../args.js';
-import { HELP, type Command, type CommandContext } from '../command.js';
+import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { CONTAINER_OPTIONS, containerOptionsFrom, hasContainerOptions } from '../container-options.js';
 import { UsageError } from '../../errors.js';
 import { loadRuntime } from '../runtime-loader.js';
@@ -15,9 +15,7 @@ export const start: Command = {
   ],
   maxPositionals: 1,
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
-    const name = p.positionals[0];
-    if (!name) throw new UsageError('a container name is required');
-    ctx.subject = name;
+    const name = containerName(p, ctx);
     requireRoot();
     const rt = await loadRuntime();
     const existing = rt.stored(name);

@@ -1,5 +1,5 @@
 import { str, type Parsed } from '../args.js';
-import { HELP, type Command, type CommandContext } from '../command.js';
+import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { validateSpec } from '../../config/spec.js';
 import type { Limits } from '../../config/limits.js';
@@ -15,9 +15,7 @@ export const update: Command = {
     HELP,
   ],
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
-    const name = p.positionals[0];
-    if (!name) throw new UsageError('a container name is required');
-    ctx.subject = name;
+    const name = containerName(p, ctx, { only: true });
     const cpus = str(p, 'cpus'), memory = str(p, 'memory'), pids = str(p, 'pids-limit');
     if (cpus === undefined && memory === undefined && pids === undefined) throw new UsageError('nothing to update: give --cpus, --memory or --pids-limit');
     // The same validation as at creation, so `update` accepts exactly what `start` does.
