@@ -1,4 +1,4 @@
-import koffi from 'koffi';
+import { koffi } from './koffi.js';
 import { TsmError } from '../errors.js';
 
 /**
@@ -47,7 +47,7 @@ interface Libc {
 let libc: Libc | null = null;
 function lib(): Libc {
   if (libc) return libc;
-  const l = koffi.load('libc.so.6');
+  const l = koffi().load('libc.so.6');
   libc = {
     // glibc >= 2.33 exports mknod itself (no more __xmknod); Debian 12 has 2.36.
     mknod: l.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Libc['mknod'],
@@ -69,14 +69,14 @@ export function makedev(major: number, minor: number): bigint {
 /** mknod(2); `type` is S_IFCHR, S_IFBLK or S_IFIFO. Never follows a final symlink (mknod creates). */
 export function mknod(path: string, type: number, perm: number, major = 0, minor = 0): void {
   if (lib().mknod(path, type | (perm & 0o7777), makedev(major, minor)) === -1) {
-    throw new FsOpsError('mknod', koffi.errno(), path);
+    throw new FsOpsError('mknod', koffi().errno(), path);
   }
 }
 
 /** lsetxattr(2): never follows a symlink at `path`. */
 export function lsetxattr(path: string, name: string, value: Buffer): void {
   if (lib().lsetxattr(path, name, value, value.length, 0) === -1) {
-    throw new FsOpsError('lsetxattr', koffi.errno(), `${path} ${name}`);
+    throw new FsOpsError('lsetxattr', koffi().errno(), `${path} ${name}`);
   }
 }
 
@@ -85,14 +85,14 @@ export function lgetxattr(path: string, name: string): Buffer | null {
   for (;;) {
     const n = lib().lgetxattr(path, name, null, 0);
     if (n === -1) {
-      const e = koffi.errno();
+      const e = koffi().errno();
       if (e === ENODATA) return null;
       throw new FsOpsError('lgetxattr', e, `${path} ${name}`);
     }
     const buf = Buffer.alloc(Number(n));
     const m = lib().lgetxattr(path, name, buf, buf.length);
     if (m === -1) {
-      const e = koffi.errno();
+      const e = koffi().errno();
       if (e === ERANGE) continue; // grew between the two calls
       if (e === ENODATA) return null;
       throw new FsOpsError('lgetxattr', e, `${path} ${name}`);
@@ -105,12 +105,12 @@ export function lgetxattr(path: string, name: string): Buffer | null {
 export function llistxattr(path: string): string[] {
   for (;;) {
     const n = lib().llistxattr(path, null, 0);
-    if (n === -1) throw new FsOpsError('llistxattr', koffi.errno(), path);
+    if (n === -1) throw new FsOpsError('llistxattr', koffi().errno(), path);
     if (Number(n) === 0) return [];
     const buf = Buffer.alloc(Number(n));
     const m = lib().llistxattr(path, buf, buf.length);
     if (m === -1) {
-      const e = koffi.errno();
+      const e = koffi().errno();
       if (e === ERANGE) continue;
       throw new FsOpsError('llistxattr', e, path);
     }
@@ -124,7 +124,7 @@ export function llistxattr(path: string): string[] {
  */
 export function flock(fd: number, op: number, path = `fd ${fd}`): boolean {
   if (lib().flock(fd, op) === -1) {
-    const e = koffi.errno();
+    const e = koffi().errno();
     if ((op & LOCK_NB) !== 0 && e === EWOULDBLOCK) return false;
     throw new FsOpsError('flock', e, path);
   }

@@ -1,4 +1,4 @@
-import koffi from 'koffi';
+import { koffi } from './koffi.js';
 import { constants } from 'node:os';
 import { NATIVE_LIB } from '../paths.js';
 import { TsmError } from '../errors.js';
@@ -47,7 +47,7 @@ interface Lib {
 let lib: Lib | null = null;
 function load(): Lib {
   if (lib) return lib;
-  const l = koffi.load(NATIVE_LIB);
+  const l = koffi().load(NATIVE_LIB);
   lib = {
     linkIndex: l.func('int tsm_nl_link_index(const char *name)') as Lib['linkIndex'],
     bridgeAdd: l.func('int tsm_nl_bridge_add(const char *name)') as Lib['bridgeAdd'],
@@ -66,7 +66,7 @@ function load(): Lib {
 
 /** Returns rc, or throws with the errno koffi saved for this failed call. */
 function check(rc: number, op: string, target: string): number {
-  if (rc === -1) throw new NetlinkError(op, koffi.errno(), target);
+  if (rc === -1) throw new NetlinkError(op, koffi().errno(), target);
   return rc;
 }
 
@@ -74,7 +74,7 @@ function check(rc: number, op: string, target: string): number {
 export function linkIndex(name: string): number | null {
   const rc = load().linkIndex(name);
   if (rc === -1) {
-    const e = koffi.errno();
+    const e = koffi().errno();
     if (e === ENODEV) return null;
     throw new NetlinkError('getlink', e, name);
   }
@@ -108,7 +108,7 @@ export function brportHairpin(ifindex: number, on: boolean): void {
 export function addrAdd(ifindex: number, addr: number, prefix: number): boolean {
   const rc = load().addrAdd(ifindex, addr, prefix);
   if (rc === -1) {
-    const e = koffi.errno();
+    const e = koffi().errno();
     if (e === EEXIST) return false;
     throw new NetlinkError('newaddr', e, `ifindex ${ifindex}`);
   }
@@ -119,7 +119,7 @@ export function addrAdd(ifindex: number, addr: number, prefix: number): boolean 
 export function linkDel(name: string): boolean {
   const rc = load().linkDel(name);
   if (rc === -1) {
-    const e = koffi.errno();
+    const e = koffi().errno();
     if (e === ENODEV) return false;
     throw new NetlinkError('dellink', e, name);
   }
@@ -135,7 +135,7 @@ export function netnsConfigure(pid: number, ifname: string, addr: number, prefix
   const step = [0];
   const rc = load().netnsConfigure(pid, ifname, addr, prefix, gateway, step);
   if (rc === -1) {
-    const e = koffi.errno();
+    const e = koffi().errno();
     throw new NetlinkError(`netns of pid ${pid}: ${STEPS[step[0] ?? 0] ?? 'step ?'}`, e, ifname);
   }
 }

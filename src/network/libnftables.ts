@@ -1,4 +1,4 @@
-import koffi from 'koffi';
+import { koffi } from '../kernel/koffi.js';
 
 /**
  * nftables in process through libnftables (the library the nft binary is a
@@ -26,8 +26,8 @@ let lib: Lib | null | undefined;
 function load(): Lib | null {
   if (lib !== undefined) return lib;
   try {
-    const l = koffi.load('libnftables.so.1');
-    koffi.opaque('nft_ctx');
+    const l = koffi().load('libnftables.so.1');
+    koffi().opaque('nft_ctx');
     lib = {
       ctxNew: l.func('nft_ctx *nft_ctx_new(uint32_t flags)') as Lib['ctxNew'],
       ctxFree: l.func('void nft_ctx_free(nft_ctx *ctx)') as Lib['ctxFree'],

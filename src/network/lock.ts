@@ -1,4 +1,4 @@
-import koffi from 'koffi';
+import { koffi } from '../kernel/koffi.js';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,7 +19,7 @@ const EINTR = 4;
 type Flock = (fd: number, op: number) => number;
 let flockFn: Flock | null = null;
 function flock(): Flock {
-  flockFn ??= koffi.load('libc.so.6').func('int flock(int fd, int op)') as Flock;
+  flockFn ??= koffi().load('libc.so.6').func('int flock(int fd, int op)') as Flock;
   return flockFn;
 }
 
@@ -31,7 +31,7 @@ export async function withLock<T>(path: string, fn: () => T | Promise<T>, timeou
     let delay = 1;
     for (;;) {
       if (flock()(fd, LOCK_EX | LOCK_NB) === 0) break;
-      const e = koffi.errno();
+      const e = koffi().errno();
       if (e !== EWOULDBLOCK && e !== EINTR) throw new NetworkError(`flock(${path}): errno ${e}`);
       if (Date.now() > deadline) throw new NetworkError(`timed out after ${timeoutMs} ms waiting for the lock ${path}`);
       await sleep(delay);
