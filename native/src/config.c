@@ -115,7 +115,12 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 		else if (key_is(r, "stdio", &v))
 			cfg->stdio = strcmp(v, "journal") == 0 ? TSM_STDIO_JOURNAL
 				     : strcmp(v, "fds") == 0 ? TSM_STDIO_FDS
+				     : strcmp(v, "pty") == 0 ? TSM_STDIO_PTY
 							     : TSM_STDIO_INHERIT;
+		else if (key_is(r, "rows", &v))
+			cfg->pty_rows = (unsigned short)atoi(v);
+		else if (key_is(r, "cols", &v))
+			cfg->pty_cols = (unsigned short)atoi(v);
 		else if (key_is(r, "ident", &v))
 			ident = v;
 		else if (key_is(r, "fd0", &v))

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-enum tsm_stdio { TSM_STDIO_INHERIT = 0, TSM_STDIO_JOURNAL = 1, TSM_STDIO_FDS = 2 };
+enum tsm_stdio { TSM_STDIO_INHERIT = 0, TSM_STDIO_JOURNAL = 1, TSM_STDIO_FDS = 2, TSM_STDIO_PTY = 3 };
 
 struct tsm_bind {
 	char *src; /* host path */
@@ -32,10 +32,11 @@ struct tsm_config {
 	char *journal_header; /* journald stdout stream preamble */
 	size_t journal_header_len;
 	int fds[3]; /* TSM_STDIO_FDS: host fds to become 0, 1, 2 */
+	unsigned short pty_rows, pty_cols; /* TSM_STDIO_PTY: initial size, 0 = leave the kernel's */
 	char *exit_file;
 	char *monitor;
 	char *monitor_argv[4];
-	/* spawn and exec */
+	/* spawn and exec (exec takes stdio inherit, fds or pty) */
 	char **argv;
 	char **envp;
 	const char *path_env; /* PATH= value from envp, or the usual default */

@@ -81,10 +81,19 @@ static void join_namespaces(const struct tsm_config *cfg, int syncfd)
 __attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int syncfd)
 {
 	struct tsm_sync_msg msg;
+	struct tsm_step step;
 	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_GO)
 		_exit(1);
+	/* setns(mnt) made the container's root ours: /dev/pts is its devpts. */
+	if (cfg->stdio == TSM_STDIO_PTY && tsm_pty_setup(cfg, syncfd, &step) < 0)
+		tsm_fail_step(syncfd, "exec", &step);
+	if (cfg->stdio == TSM_STDIO_FDS && tsm_stdio_fds(cfg->fds, &step) < 0)
+		tsm_fail_step(syncfd, "exec", &step);
 	if (chdir(cfg->cwd) < 0)
 		tsm_fail(syncfd, "exec", "chdir", "cwd", cfg->cwd);
+	/* The same baseline as the container's init: exec is no way around it. */
+	if (tsm_drop_caps(&step) < 0)
+		tsm_fail_step(syncfd, "exec", &step);
 	tsm_cloexec_from(3);
 	tsm_execvpe(cfg->argv, cfg->envp, cfg->path_env);
 	tsm_fail(syncfd, "exec", "execve", "", cfg->argv[0]);
@@ -123,8 +132,9 @@ int tsm_exec(const char *blob, size_t len, struct tsm_result *out)
 
 	memset(out, 0, sizeof(*out));
 	out->sync_fd = -1;
+	out->pty_fd = -1;
 	struct tsm_config *cfg = tsm_config_parse(blob, len);
-	if (!cfg || cfg->leader <= 0) {
+	if (!cfg || cfg->leader <= 0 || cfg->stdio == TSM_STDIO_JOURNAL) {
 		out->err = cfg ? EINVAL : errno;
 		tsm_strlcpy(out->stage, "parent", sizeof(out->stage));
 		tsm_strlcpy(out->syscall, "parse", sizeof(out->syscall));

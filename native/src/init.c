@@ -29,6 +29,7 @@ struct init_ctx {
 };
 
 #define FAIL(ctx, syscall, what, path) tsm_fail((ctx)->sync, "init", syscall, what, path)
+#define FAIL_STEP(ctx, step) tsm_fail_step((ctx)->sync, "init", step)
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -66,20 +67,6 @@ static void stdio_journal(struct init_ctx *c)
 		FAIL(c, "open", "stdin", "/dev/null");
 	if (dup2(null, 0) < 0 || dup2(s, 1) < 0 || dup2(s, 2) < 0)
 		FAIL(c, "dup2", "journal", JOURNAL_STDOUT);
-}
-
-static void stdio_fds(struct init_ctx *c)
-{
-	int high[3];
-	/* Lift them above 2 first so that dup2 onto 0..2 cannot clobber one. */
-	for (int i = 0; i < 3; i++) {
-		high[i] = fcntl(c->cfg->fds[i], F_DUPFD_CLOEXEC, 10);
-		if (high[i] < 0)
-			FAIL(c, "fcntl", "stdio fd", "");
-	}
-	for (int i = 0; i < 3; i++)
-		if (dup2(high[i], i) < 0)
-			FAIL(c, "dup2", "stdio fd", "");
 }
 
 static void mount_overlay(struct init_ctx *c)
@@ -123,6 +110,10 @@ static void mount_proc_sys(struct init_ctx *c)
 	 * hosts still on cgroup v1 may refuse it. */
 	tsm_mount_in_root(c->rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2",
 			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+
+	struct tsm_step s;
+	if (tsm_mask_paths(c->rootfd, &s) < 0)
+		FAIL_STEP(c, &s);
 }
 
 static void bind_node(struct init_ctx *c, const char *host, const char *path)
@@ -239,6 +230,7 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd)
 	struct init_ctx ctx = {cfg, syncfd, -1};
 	struct init_ctx *c = &ctx;
 	struct tsm_sync_msg msg;
+	struct tsm_step step;
 
 	/* The barrier. EOF means the runtime gave up (or died): just go. */
 	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_GO)
@@ -250,8 +242,8 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd)
 		FAIL(c, "sethostname", "", cfg->hostname);
 	if (cfg->stdio == TSM_STDIO_JOURNAL)
 		stdio_journal(c);
-	else if (cfg->stdio == TSM_STDIO_FDS)
-		stdio_fds(c);
+	else if (cfg->stdio == TSM_STDIO_FDS && tsm_stdio_fds(cfg->fds, &step) < 0)
+		FAIL_STEP(c, &step);
 
 	mount_overlay(c);
 	mount_proc_sys(c);
@@ -264,8 +256,14 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd)
 
 	if (!cfg->hostnet)
 		loopback_up(c);
+	/* After pivot_root: /dev/pts is now the container's own instance. */
+	if (cfg->stdio == TSM_STDIO_PTY && tsm_pty_setup(cfg, c->sync, &step) < 0)
+		FAIL_STEP(c, &step);
 	if (chdir(cfg->cwd) < 0)
 		FAIL(c, "chdir", "cwd", cfg->cwd);
+	/* Last of the privileged steps (mounts, lo, TIOCSCTTY need more). */
+	if (tsm_drop_caps(&step) < 0)
+		FAIL_STEP(c, &step);
 	tsm_reset_signals();
 	tsm_cloexec_from(3);
 	tsm_execvpe(cfg->argv, cfg->envp, cfg->path_env);

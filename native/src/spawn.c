@@ -96,6 +96,7 @@ int tsm_spawn(const char *blob, size_t len, struct tsm_result *out)
 
 	memset(out, 0, sizeof(*out));
 	out->sync_fd = -1;
+	out->pty_fd = -1;
 	struct tsm_config *cfg = tsm_config_parse(blob, len);
 	if (!cfg) {
 		result_error(out, "parent", "parse", "request", "", errno);
@@ -148,19 +149,29 @@ int tsm_spawn(const char *blob, size_t len, struct tsm_result *out)
 /*
  * Shared by spawn and exec: let the parked process go, then wait for the
  * verdict. EOF means every copy of its socket end closed, i.e. it exec'd.
+ * With -t the pty master arrives on the way (SYNC_PTY) and is handed back in
+ * out->pty_fd on success only.
  */
 int tsm_release(int syncfd, struct tsm_result *out)
 {
 	struct tsm_sync_msg msg;
+	int passed;
 
 	memset(out, 0, sizeof(*out));
+	out->pty_fd = -1;
 	memset(&msg, 0, sizeof(msg));
 	msg.type = SYNC_GO;
 	/* A failed send (EPIPE: it already died) is not the story; the error
 	 * message it queued before dying, if any, still is. */
 	int send_err = tsm_send(syncfd, &msg) < 0 ? errno : 0;
 	for (;;) {
-		int r = tsm_recv(syncfd, &msg);
+		int r = tsm_recv_fd(syncfd, &msg, &passed);
+		if (r == 1 && msg.type == SYNC_PTY && passed >= 0 && out->pty_fd < 0) {
+			out->pty_fd = passed;
+			continue;
+		}
+		if (passed >= 0)
+			close(passed); /* unasked for */
 		if (r == 0) {
 			if (send_err && send_err != EPIPE && send_err != ECONNRESET) {
 				result_error(out, "parent", "send", "go", "", send_err);
@@ -179,6 +190,9 @@ int tsm_release(int syncfd, struct tsm_result *out)
 		}
 		/* anything else is stale (cannot happen with this protocol) */
 	}
+	if (out->pty_fd >= 0)
+		close(out->pty_fd);
+	out->pty_fd = -1;
 	close(syncfd);
 	return -1;
 }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "stage.h"
@@ -56,21 +57,80 @@ int tsm_send(int fd, const struct tsm_sync_msg *msg)
 	return n == (ssize_t)sizeof(*msg) ? 0 : -1;
 }
 
-int tsm_recv(int fd, struct tsm_sync_msg *msg)
+int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd)
 {
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {(void *)msg, sizeof(*msg)};
+	struct msghdr mh;
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
 	ssize_t n;
 	do
-		n = recv(fd, msg, sizeof(*msg), 0);
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*msg) ? 0 : -1;
+}
+
+int tsm_recv_fd(int fd, struct tsm_sync_msg *msg, int *passfd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {msg, sizeof(*msg)};
+	struct msghdr mh;
+	ssize_t n;
+	int got = -1;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	/* CLOEXEC: a passed pty master must not leak into later stages. */
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+			    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+				memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	}
+	if (passfd)
+		*passfd = got;
+	else if (got >= 0)
+		close(got);
 	if (n < 0)
 		return -1;
 	if (n == 0)
 		return 0;
 	if (n != (ssize_t)sizeof(*msg)) {
+		if (passfd && got >= 0)
+			close(got);
+		if (passfd)
+			*passfd = -1;
 		errno = EPROTO;
 		return -1;
 	}
 	return 1;
+}
+
+int tsm_recv(int fd, struct tsm_sync_msg *msg)
+{
+	return tsm_recv_fd(fd, msg, NULL);
 }
 
 void tsm_fail(int fd, const char *stage, const char *syscall, const char *what, const char *path)
@@ -86,6 +146,36 @@ void tsm_fail(int fd, const char *stage, const char *syscall, const char *what, 
 	tsm_strlcpy(msg.path, path, sizeof(msg.path));
 	tsm_send(fd, &msg);
 	_exit(127);
+}
+
+int tsm_step_failed(struct tsm_step *s, const char *syscall, const char *what, const char *path)
+{
+	s->syscall = syscall;
+	s->what = what;
+	s->path = path;
+	return -1;
+}
+
+void tsm_fail_step(int fd, const char *stage, const struct tsm_step *s)
+{
+	tsm_fail(fd, stage, s->syscall, s->what, s->path);
+}
+
+int tsm_stdio_fds(const int fds[3], struct tsm_step *s)
+{
+	int high[3];
+	/* Lift them above 2 first so that dup2 onto 0..2 cannot clobber one. */
+	for (int i = 0; i < 3; i++) {
+		high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		if (high[i] < 0)
+			return tsm_step_failed(s, "fcntl", "stdio fd", "");
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(high[i], i) < 0)
+			return tsm_step_failed(s, "dup2", "stdio fd", "");
+	for (int i = 0; i < 3; i++)
+		close(high[i]);
+	return 0;
 }
 
 void tsm_reset_signals(void)

@@ -20,12 +20,37 @@ char *tsm_itoa(int n, char *buf);
 pid_t tsm_clone(unsigned long flags);
 
 int tsm_send(int fd, const struct tsm_sync_msg *msg);
+/* tsm_send with passfd attached as SCM_RIGHTS. */
+int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd);
 /* Returns 1 for a message, 0 for EOF, -1 on error (errno set). */
 int tsm_recv(int fd, struct tsm_sync_msg *msg);
+/* tsm_recv that also returns a passed fd (O_CLOEXEC) in *passfd, else -1. */
+int tsm_recv_fd(int fd, struct tsm_sync_msg *msg, int *passfd);
 
 /* Reports a failure (errno is read here) to the parent and _exit(127)s. */
 __attribute__((noreturn)) void tsm_fail(int fd, const char *stage, const char *syscall,
 					const char *what, const char *path);
+
+/* Which step of a multi-step helper failed; the caller reports it with
+ * tsm_fail_step under its own stage name ("init" or "exec"). */
+struct tsm_step {
+	const char *syscall;
+	const char *what;
+	const char *path;
+};
+/* Fills the step and returns -1, keeping errno. */
+int tsm_step_failed(struct tsm_step *s, const char *syscall, const char *what, const char *path);
+__attribute__((noreturn)) void tsm_fail_step(int fd, const char *stage, const struct tsm_step *s);
+
+/* These host fds become 0, 1, 2 (TSM_STDIO_FDS). */
+int tsm_stdio_fds(const int fds[3], struct tsm_step *s);
+/* -t (tty.c): a pty from the devpts instance at /dev/pts, master sent to the
+ * parent over syncfd, slave as controlling terminal and 0, 1, 2. */
+int tsm_pty_setup(const struct tsm_config *cfg, int syncfd, struct tsm_step *s);
+/* caps.c: docker's default capability set (bounding, effective, permitted). */
+int tsm_drop_caps(struct tsm_step *s);
+/* mask.c: runc's masked and read-only /proc and /sys paths, before pivot_root. */
+int tsm_mask_paths(int rootfd, struct tsm_step *s);
 
 /* Default dispositions and an empty mask: Node's handlers and its ignored
  * SIGPIPE must not leak into a monitor or payload (execve keeps SIG_IGN). */

@@ -17,6 +17,7 @@ enum tsm_sync_type {
 	SYNC_GO = 2,       /* parent -> init/exec: scope exists, proceed */
 	SYNC_ERROR = 3,    /* any stage -> parent: err/stage/syscall/what/path */
 	SYNC_EXEC_PID = 4, /* exec stage -> parent: host PID of the process to attach */
+	SYNC_PTY = 5,      /* init/exec -> parent: the pty master rides along (SCM_RIGHTS) */
 };
 
 struct tsm_sync_msg {
@@ -37,6 +38,7 @@ struct tsm_result {
 	int32_t pid;     /* init (spawn) or the process to attach (exec) */
 	int32_t stage_pid; /* monitor (spawn) or exec stage: our direct child */
 	int32_t sync_fd;
+	int32_t pty_fd;  /* release: the payload's pty master (-t), else -1; the caller owns it */
 	int32_t err;
 	char stage[16];
 	char syscall[24];

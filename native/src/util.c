@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -55,4 +56,15 @@ int tsm_notify(const char *socket_path, const char *state)
 	int err = errno;
 	close(s);
 	return n < 0 ? -err : 0;
+}
+
+/* TIOCSWINSZ on a pty master (the CLI forwards its terminal's size on
+ * SIGWINCH; the kernel then signals the payload's foreground group). */
+int tsm_set_winsize(int fd, int rows, int cols)
+{
+	struct winsize ws;
+	memset(&ws, 0, sizeof(ws));
+	ws.ws_row = (unsigned short)rows;
+	ws.ws_col = (unsigned short)cols;
+	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
 }

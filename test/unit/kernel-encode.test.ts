@@ -56,9 +56,22 @@ test('encodeSpawn rejects what the C side could not carry or overlay could not p
   }
 });
 
+test('encodeSpawn passes the pty size', () => {
+  const r = records(encodeSpawn({ ...base, stdio: { kind: 'pty', rows: 40, cols: 100, onMaster: () => {} } }, '/m'));
+  assert.ok(r.includes('stdio=pty') && r.includes('rows=40') && r.includes('cols=100'));
+  for (const [rows, cols] of [[-1, 80], [24, 70000], [1.5, 80]] as const) {
+    assert.throws(() => encodeSpawn({ ...base, stdio: { kind: 'pty', rows, cols, onMaster: () => {} } }, '/m'), KernelError);
+  }
+});
+
 test('encodeExec', () => {
-  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/root' })), ['leader=42', 'argv=sh', 'cwd=/root']);
+  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/root' })), ['leader=42', 'argv=sh', 'cwd=/root', 'stdio=inherit']);
+  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', stdio: { kind: 'fds', stdin: 7, stdout: 1, stderr: 2 } })).slice(3),
+    ['stdio=fds', 'fd0=7', 'fd1=1', 'fd2=2']);
   assert.throws(() => encodeExec({ leaderPid: 0, argv: ['sh'], env: [], cwd: '/' }), KernelError);
+  // Not expressible in TypeScript, but a JS caller could try.
+  const journal = { kind: 'journal', identifier: 'x' } as unknown as { kind: 'inherit' };
+  assert.throws(() => encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', stdio: journal }), KernelError);
 });
 
 test('KernelError reads like strerror and carries the facts', () => {
