@@ -13,9 +13,15 @@ export function parseSignal(text: string): number {
   return n;
 }
 
-/** Passes the signals a user sends to the CLI on to the payload; returns the undo. */
-export function relaySignals(to: (sig: number) => void): () => void {
-  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+const RELAYED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+/**
+ * Passes the signals a user sends to the CLI on to the payload; returns the
+ * undo. With -t, SIGWINCH is not passed: the new size goes to the pty
+ * (TIOCSWINSZ), and the kernel signals the payload's foreground group.
+ */
+export function relaySignals(to: (sig: number) => void, opts: { tty?: boolean } = {}): () => void {
+  const sigs = RELAYED.filter((s) => !(opts.tty && s === 'SIGWINCH'));
   const handlers = sigs.map((s) => {
     const h = (): void => to(constants.signals[s]);
     process.on(s, h);

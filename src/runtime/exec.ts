@@ -1,9 +1,51 @@
+import { closeSync, openSync } from 'node:fs';
+import type { ExecStdioPlan } from '../kernel/types.js';
 import { readRuntime, readStoredSpec } from '../state/container.js';
 import type { ResolvedImage } from '../image/types.js';
 import type { RuntimeDeps } from './deps.js';
 import { ContainerStateError } from './errors.js';
 import { isAlive } from './liveness.js';
 import { mergeEnv, payloadFor } from './image-config.js';
+
+/**
+ * The caller's side of a -t session (the CLI's terminal): the size the new
+ * pty starts with, who takes its master, and the end of the session.
+ */
+export interface PtyFrontend {
+  readonly rows: number;
+  readonly cols: number;
+  /** Takes ownership of the master fd (called during release, before the payload runs). */
+  attach(master: number): void;
+  /** The payload exited: copy out what it left in the pty (briefly), then close it. */
+  finish(): Promise<void>;
+}
+
+/** How a foreground payload (run, exec) is wired to the caller, as docker's -i and -t. */
+export interface PayloadIo {
+  /** -i: the caller's stdin is the payload's; without it stdin is /dev/null. */
+  interactive: boolean;
+  /** -t: a new pty; stdin is relayed into it only with -i. */
+  tty?: PtyFrontend;
+}
+
+/** exec's wiring: PayloadIo, plus the CLI's signal relay (the command gets what the CLI receives). */
+export type ExecIo = PayloadIo & { relaySignals?: (to: (sig: number) => void) => () => void };
+
+/** The stdio plan for io, and what to close once the stage has forked (it holds its own copies). */
+export function stdioPlanFor(io: PayloadIo): { plan: ExecStdioPlan; forked(): void } {
+  if (io.tty) {
+    const tty = io.tty;
+    return { plan: { kind: 'pty', rows: tty.rows, cols: tty.cols, onMaster: (fd) => tty.attach(fd) }, forked: () => {} };
+  }
+  if (io.interactive) return { plan: { kind: 'inherit' }, forked: () => {} };
+  // A stray read must not eat the caller's input (or block on it).
+  const devnull = openSync('/dev/null', 'r');
+  let open = true;
+  return {
+    plan: { kind: 'fds', stdin: devnull, stdout: 1, stderr: 2 },
+    forked: () => { if (open) closeSync(devnull); open = false; },
+  };
+}
 
 /**
  * Runs a command inside a running container: the native stage joins all of
@@ -14,14 +56,20 @@ import { mergeEnv, payloadFor } from './image-config.js';
  */
 export async function execInContainer(
   deps: RuntimeDeps, name: string, argv: string[], extraEnv: string[], image: ResolvedImage | null,
-  onStarted?: (pid: number) => void,
+  io: ExecIo = { interactive: true },
 ): Promise<number> {
   const stored = readStoredSpec(name);
   if (!stored) throw new ContainerStateError(name, `no container named ${name}`);
   const rt = readRuntime(name);
   if (!rt || !isAlive(deps.kernel, rt)) throw new ContainerStateError(name, `container ${name} is not running`);
   const base = image ? payloadFor(stored.spec, image.config) : { env: stored.spec.env, cwd: stored.spec.workdir || '/' };
-  const parked = deps.kernel.execInContainer({ leaderPid: rt.initPid, argv, env: mergeEnv(base.env, extraEnv), cwd: base.cwd });
+  const stdio = stdioPlanFor(io);
+  let parked;
+  try {
+    parked = deps.kernel.execInContainer({ leaderPid: rt.initPid, argv, env: mergeEnv(base.env, extraEnv), cwd: base.cwd, stdio: stdio.plan });
+  } finally {
+    stdio.forked();
+  }
   const bus = await deps.systemd().catch((e) => { parked.abort(); throw e; });
   try {
     if (rt.mode !== 'service') await bus.scopes.attachProcesses(rt.unit, [parked.pid]);
@@ -31,7 +79,15 @@ export async function execInContainer(
   } finally {
     bus.close();
   }
-  parked.release();
-  onStarted?.(parked.pid);
-  return parked.wait();
+  // Signals sent to the CLI (kill, a closing terminal) go to the command, and
+  // the CLI stays to report its status and restore the terminal.
+  const pid = parked.pid;
+  const stopRelay = io.relaySignals?.((sig) => { try { deps.kernel.kill(pid, sig); } catch { /* gone */ } });
+  try {
+    parked.release();
+    return await parked.wait();
+  } finally {
+    stopRelay?.();
+    await io.tty?.finish();
+  }
 }

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Limits } from '../config/limits.js';
 import type { ContainerOptions } from '../config/options.js';
 import type { OptionLabels } from '../config/spec.js';
@@ -8,7 +8,7 @@ import type { StdioPlan } from '../kernel/types.js';
 import { containerPaths, locksDir, readStoredSpec, type StoredSpec } from '../state/container.js';
 import type { RuntimeDeps } from './deps.js';
 import { ContainerStateError } from './errors.js';
-import { execInContainer } from './exec.js';
+import { execInContainer, stdioPlanFor, type ExecIo, type PayloadIo } from './exec.js';
 import { containerStatus, listContainers, type ContainerStatus } from './inspect.js';
 import { prepareContainer } from './prepare.js';
 import { removeContainer } from './remove.js';
@@ -82,17 +82,16 @@ export class Runtime {
 
   /**
    * `run`: a new container in the foreground. Returns the payload's exit
-   * status; signals the CLI receives are passed to the payload.
+   * status; signals the CLI receives are passed to the payload. stdio as
+   * docker's -i/-t (PayloadIo); with -t the terminal session ends here too.
    */
   async run(
     name: string, options: ContainerOptions,
-    how: { remove: boolean; interactive: boolean; relaySignals: (to: (sig: number) => void) => () => void },
+    how: PayloadIo & { remove: boolean; relaySignals: (to: (sig: number) => void) => () => void },
   ): Promise<number> {
     requireRoot();
     if (readStoredSpec(name)) throw new ContainerStateError(name, `container ${name} already exists (rm it, or use start)`);
-    // Without -i the payload reads /dev/null, as with docker: a stray read must not eat the caller's input.
-    const devnull = how.interactive ? -1 : openSync('/dev/null', 'r');
-    const stdio: StdioPlan = how.interactive ? { kind: 'inherit' } : { kind: 'fds', stdin: devnull, stdout: 1, stderr: 2 };
+    const stdio = stdioPlanFor(how);
     // Signals are caught from the start: one that arrives while the container
     // is being set up is delivered as soon as the payload runs, not lost (and
     // it must not kill this CLI, which would orphan the container's cleanup).
@@ -104,15 +103,16 @@ export class Runtime {
     try {
       let started: Started;
       try {
-        started = await this.start(name, options, { stdio });
+        started = await this.start(name, options, { stdio: stdio.plan });
       } finally {
-        if (devnull >= 0) closeSync(devnull);
+        stdio.forked();
       }
       initPid = started.initPid;
       for (const sig of pending.splice(0)) deliver(sig);
       status = await this.deps.kernel.waitExit(started.monitorPid);
     } finally {
       stopRelay();
+      await how.tty?.finish();
     }
     await this.withLock(name, async () => {
       const bus = await this.deps.systemd();
@@ -147,12 +147,12 @@ export class Runtime {
     return this.withLock(name, () => removeContainer(this.deps, name, force));
   }
 
-  async exec(name: string, argv: string[], env: string[]): Promise<number> {
+  async exec(name: string, argv: string[], env: string[], io?: ExecIo): Promise<number> {
     requireRoot();
     const stored = this.mustExist(name);
     let image: ResolvedImage | null = null;
     try { image = resolveImage(stored.spec.image, this.opts.store); } catch { /* image removed since: run with the stored env */ }
-    return execInContainer(this.deps, name, argv, env, image);
+    return execInContainer(this.deps, name, argv, env, image, io);
   }
 
   async update(name: string, limits: Limits): Promise<void> {

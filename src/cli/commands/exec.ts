@@ -1,14 +1,15 @@
-import { list, type Parsed } from '../args.js';
+import { flag, list, type Parsed } from '../args.js';
 import { HELP, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { loadRuntime } from '../runtime-loader.js';
+import { relaySignals } from '../signals.js';
 
 export const exec: Command = {
   usage: 'tsmachine exec [-i] [-t] [--env K=V] NAME CMD ARGS...',
   summary: "run a command in a running container's namespaces and scope; exits with its status",
   options: [
-    { long: 'interactive', short: 'i', kind: 'flag', help: 'keep stdin attached' },
-    { long: 'tty', short: 't', kind: 'flag', help: "accepted for docker compatibility: the command uses the CLI's own terminal (no new pty yet)" },
+    { long: 'interactive', short: 'i', kind: 'flag', help: 'keep stdin attached (without it the command reads /dev/null)' },
+    { long: 'tty', short: 't', kind: 'flag', help: 'give the command a new pseudo-terminal (with -i, the local terminal goes raw and is relayed to it)' },
     { long: 'env', short: 'e', kind: 'list', arg: 'K=V', help: 'extra environment (repeatable)' },
     HELP,
   ],
@@ -20,6 +21,17 @@ export const exec: Command = {
     if (p.command.length === 0) throw new UsageError('a command to run is required');
     const env = list(p, 'env') ?? [];
     for (const e of env) if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw new UsageError(`--env '${e}' is not KEY=VALUE`);
-    return (await loadRuntime()).exec(name, p.command, env);
+    const rt = await loadRuntime();
+    const interactive = flag(p, 'interactive');
+    const tty = flag(p, 'tty');
+    const session = tty ? (await import('../terminal.js')).terminalSession({ interactive }) : undefined;
+    try {
+      return await rt.exec(name, p.command, env, {
+        interactive, ...(session ? { tty: session } : {}),
+        relaySignals: (to) => relaySignals(to, { tty }),
+      });
+    } finally {
+      session?.restore();
+    }
   },
 };

@@ -12,7 +12,7 @@ export const run: Command = {
   options: [
     { long: 'rm', kind: 'flag', help: 'remove the container when it exits' },
     { long: 'interactive', short: 'i', kind: 'flag', help: 'keep stdin attached' },
-    { long: 'tty', short: 't', kind: 'flag', help: "accepted for docker compatibility: the payload uses the CLI's own terminal (no new pty yet)" },
+    { long: 'tty', short: 't', kind: 'flag', help: 'give the payload a new pseudo-terminal (with -i, the local terminal goes raw and is relayed to it)' },
     ...CONTAINER_OPTIONS,
     HELP,
   ],
@@ -22,7 +22,18 @@ export const run: Command = {
     if (!name) throw new UsageError('a container name is required');
     ctx.subject = name;
     requireRoot();
+    const options = containerOptionsFrom(p, p.command);
     const rt = await loadRuntime();
-    return rt.run(name, containerOptionsFrom(p, p.command), { remove: flag(p, 'rm'), interactive: flag(p, 'interactive'), relaySignals });
+    const interactive = flag(p, 'interactive');
+    const tty = flag(p, 'tty');
+    const session = tty ? (await import('../terminal.js')).terminalSession({ interactive }) : undefined;
+    try {
+      return await rt.run(name, options, {
+        remove: flag(p, 'rm'), interactive, ...(session ? { tty: session } : {}),
+        relaySignals: (to) => relaySignals(to, { tty }),
+      });
+    } finally {
+      session?.restore();
+    }
   },
 };
