@@ -4,7 +4,9 @@
 //   1. host Debian packages the build and the tests need (installed when root)
 //   2. npm run build (tsc puts the compiled tests in build/test/)
 //   3. unit tests on this machine: node --test build/test/unit/**/*.test.js
-//   4. integration tests in ONE throwaway Debian 12 VM with systemd as PID 1
+//   4. the .deb and .rpm into dist/ (npm run package:deb, package:rpm), which
+//      the package tests install in the guest
+//   5. integration tests in ONE throwaway Debian 12 VM with systemd as PID 1
 //      (this machine's PID 1 is not systemd and it has no cgroup v2
 //      controllers; see test/vm/README.md): node --test
 //      build/test/integration/**/*.test.js as root, cwd /mnt/host = this checkout
@@ -61,6 +63,7 @@ await ensureHostPackages([
   'busybox-static', 'dbus', // the built-in image; host D-Bus tests run their own dbus-daemon
   'nftables', 'iproute2', 'curl', // host network tests (libnftables, ip netns, observing with curl)
   'zstd', 'python3', // image unit tests: zstd layers, hostile tarballs made with tarfile
+  ...(wantIntegration ? ['fakeroot', 'rpm'] : []), // the .deb and .rpm the package tests install
   ...(wantIntegration && !onHost ? ['qemu-system-x86', 'qemu-system-common', 'mmdebstrap', 'e2fsprogs'] : []),
 ]);
 if (flags.has('--install-only')) process.exit(0); // npm run demo: packages only
@@ -71,7 +74,7 @@ try {
   } else {
     mkdirSync(RESULTS, { recursive: true });
     if (wantUnit) await unitTests();
-    if (wantIntegration) await (onHost ? integrationOnHost() : integrationInVm());
+    if (wantIntegration && await timed('packages', buildPackages)) await (onHost ? integrationOnHost() : integrationInVm());
   }
 } catch (err) { // a bug here must still end on the summary line, as a failure
   problems.push(`test harness: ${err.stack ?? err}`);
@@ -87,6 +90,22 @@ async function unitTests() {
   const tap = join(RESULTS, 'unit.tap');
   const rc = await timed('unit', () => step(process.execPath, nodeTestArgs(tap, files)));
   count('unit', tap, rc);
+}
+
+/**
+ * The .deb and .rpm of this build, in dist/, where the package tests
+ * (test/integration/package-*.test.ts, service-*, settings-*) install them
+ * from. Stale packages of an earlier version go first.
+ */
+async function buildPackages() {
+  log('packages: npm run package:deb, package:rpm → dist/');
+  for (const f of existsSync(join(ROOT, 'dist')) ? readdirSync(join(ROOT, 'dist')) : []) {
+    if (/\.(deb|rpm)$/.test(f)) rmSync(join(ROOT, 'dist', f), { force: true });
+  }
+  for (const kind of ['deb', 'rpm']) {
+    if (await step('npm', ['run', '-s', `package:${kind}`]) !== 0) { problems.push(`npm run package:${kind} failed`); return false; }
+  }
+  return true;
 }
 
 async function integrationOnHost() {

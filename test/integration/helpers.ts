@@ -4,7 +4,7 @@
  * whose PID 1 is systemd with `npm run test:integration -- --host`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -89,3 +89,80 @@ export async function waitUntil<T>(
     await sleep(intervalMs);
   }
 }
+
+// ---------------------------------------------------------------------------
+// Packages (test/integration/package-*, service-*, settings-*): the .deb and
+// .rpm that `npm test` builds into dist/ before the VM boots.
+
+/** The checkout this file runs from (build/test/integration/ → ../../..). */
+export const CHECKOUT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Run a shell command line (same contract as `run`). */
+export function sh(cmd: string, opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run('/bin/sh', ['-c', cmd], opts);
+}
+
+/** Throws with the command's output unless it exited 0; returns stdout. */
+export function ok(r: RunResult, what: string): string {
+  if (r.code !== 0) throw new Error(`${what}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** dist/tsmachine_*.deb or dist/tsmachine-*.rpm of this build (exactly one). */
+export function packageFile(kind: 'deb' | 'rpm'): string {
+  const dir = `${CHECKOUT}dist`;
+  const re = kind === 'deb' ? /^tsmachine_.*\.deb$/ : /^tsmachine-.*\.rpm$/;
+  const found = readdirSync(dir).filter((f) => re.test(f));
+  if (found.length !== 1) throw new Error(`expected one ${kind} package in ${dir} (npm run package:${kind}), found: ${found.join(' ') || 'none'}`);
+  return `${dir}/${found[0]}`;
+}
+
+/**
+ * Package tests install into and purge from the system they run on (purge
+ * deletes /etc/tsmachine and /var/lib/tsmachine): only in the throwaway test
+ * VM (its fixed machine-id), or where TSM_PACKAGE_TESTS=1 says it is fine.
+ * Returns why they are skipped, or false.
+ */
+export function packageTestsSkip(): string | false {
+  if (process.env.TSM_PACKAGE_TESTS === '1') return false;
+  const id = readFileSync('/etc/machine-id', 'utf8').trim();
+  return id === '7e57a11c0ffee0000000000000000001' ? false
+    : 'installs and purges the tsmachine package: only in the test VM (or with TSM_PACKAGE_TESTS=1)';
+}
+
+/** Is the deb (dpkg) or rpm (rpm database) installed? */
+export async function installedBy(): Promise<{ deb: boolean; rpm: boolean }> {
+  const deb = await run('dpkg-query', ['-W', '-f=${db:Status-Status}', 'tsmachine']);
+  const rpm = await sh('command -v rpm >/dev/null && rpm -q tsmachine');
+  return { deb: deb.code === 0 && deb.stdout.trim() === 'installed', rpm: rpm.code === 0 };
+}
+
+/** Removes whatever package of tsmachine an earlier test file left installed. */
+export async function removePackages(): Promise<void> {
+  const has = await installedBy();
+  if (has.deb) ok(await run('dpkg', ['--purge', 'tsmachine'], { timeoutMs: 120_000 }), 'dpkg --purge tsmachine');
+  else await run('dpkg', ['--purge', 'tsmachine'], { timeoutMs: 120_000 }); // config-files state
+  if (has.rpm) ok(await run('rpm', ['-e', 'tsmachine'], { timeoutMs: 120_000 }), 'rpm -e tsmachine');
+}
+
+/** A clean `dpkg -i` of this build's .deb (after removing any earlier install). */
+export async function installDeb(): Promise<void> {
+  await removePackages();
+  ok(await run('dpkg', ['-i', packageFile('deb')], { timeoutMs: 180_000 }), 'dpkg -i');
+}
+
+/** `machinectl list` rows as {machine, class, service}. */
+export async function machines(): Promise<Array<{ machine: string; class: string; service: string }>> {
+  const out = ok(await run('machinectl', ['list', '--no-legend', '--no-pager']), 'machinectl list');
+  return out.split('\n').filter((l) => l.trim()).map((l) => {
+    const [machine = '', cls = '', service = ''] = l.trim().split(/\s+/);
+    return { machine, class: cls, service };
+  });
+}
+
+/**
+ * Where systemd finds the packaged template: /usr/lib/systemd/system, which
+ * on Debian 12 it reports as /lib/systemd/system (merged /usr; /lib comes
+ * first in its search path).
+ */
+export const TEMPLATE = /^(\/usr)?\/lib\/systemd\/system\/tsmachine@\.service$/;
