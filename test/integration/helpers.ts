@@ -4,7 +4,7 @@
  * whose PID 1 is systemd with `npm run test:integration -- --host`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -139,17 +139,35 @@ export async function installedBy(): Promise<{ deb: boolean; rpm: boolean }> {
 
 /** Removes whatever package of tsmachine an earlier test file left installed. */
 export async function removePackages(): Promise<void> {
+  rmSync('/run/tsm-test-deb.md5', { force: true });
   const has = await installedBy();
   if (has.deb) ok(await run('dpkg', ['--purge', 'tsmachine'], { timeoutMs: 120_000 }), 'dpkg --purge tsmachine');
   else await run('dpkg', ['--purge', 'tsmachine'], { timeoutMs: 120_000 }); // config-files state
   if (has.rpm) ok(await run('rpm', ['-e', 'tsmachine'], { timeoutMs: 120_000 }), 'rpm -e tsmachine');
 }
 
-/** A clean `dpkg -i` of this build's .deb (after removing any earlier install). */
-export async function installDeb(): Promise<void> {
+/**
+ * This build's .deb, installed: reused when exactly this package is installed
+ * and `dpkg --verify` finds its files intact (a dpkg -i costs ~12 s in the
+ * guest), otherwise a clean `dpkg -i` after removing any earlier install.
+ * `fresh` always reinstalls (the tests of the install itself).
+ */
+export async function installDeb({ fresh = false }: { fresh?: boolean } = {}): Promise<void> {
+  const deb = packageFile('deb');
+  if (!fresh && (await installedBy()).deb) {
+    const want = ok(await run('dpkg-deb', ['-f', deb, 'Version']), 'dpkg-deb -f').trim();
+    const have = (await run('dpkg-query', ['-W', '-f=${Version}', 'tsmachine'])).stdout.trim();
+    const md5 = ok(await run('md5sum', [deb]), 'md5sum').split(' ')[0];
+    const verify = await run('dpkg', ['--verify', 'tsmachine']);
+    if (want === have && md5 === installedDebMd5 && verify.code === 0 && verify.stdout.trim() === '') return;
+  }
   await removePackages();
-  ok(await run('dpkg', ['-i', packageFile('deb')], { timeoutMs: 180_000 }), 'dpkg -i');
+  ok(await run('dpkg', ['-i', deb], { timeoutMs: 180_000 }), 'dpkg -i');
+  installedDebMd5 = ok(await run('md5sum', [deb]), 'md5sum').split(' ')[0];
+  writeFileSync('/run/tsm-test-deb.md5', installedDebMd5);
 }
+/** The md5 of the .deb the test files installed (kept in /run across test files of one boot). */
+let installedDebMd5 = (() => { try { return readFileSync('/run/tsm-test-deb.md5', 'utf8'); } catch { return ''; } })();
 
 /** `machinectl list` rows as {machine, class, service}. */
 export async function machines(): Promise<Array<{ machine: string; class: string; service: string }>> {
@@ -166,3 +184,12 @@ export async function machines(): Promise<Array<{ machine: string; class: string
  * first in its search path).
  */
 export const TEMPLATE = /^(\/usr)?\/lib\/systemd\/system\/tsmachine@\.service$/;
+
+/**
+ * An [Exec] section whose payload (PID 1 of the container) ends on SIGTERM:
+ * busybox httpd as PID 1 has no handler, so the kernel drops the signal and
+ * every stop waits out the 10 s grace. The default payload keeps that for
+ * the tests of httpd itself; the others stop at once with this.
+ */
+export const TRAP_PAYLOAD =
+  '[Exec]\nParameters=/bin/sh -c "trap \'exit 0\' TERM; /bin/busybox httpd -f -v -p 80 -h /www & wait"\n\n';

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import {
   installDeb, machines, ok, packageFile, packageTestsSkip, removePackages, run, unitProperty, waitUntil,
-  TEMPLATE,
+  TEMPLATE, TRAP_PAYLOAD,
 } from './helpers.js';
 
 const skip = packageTestsSkip();
@@ -18,7 +18,7 @@ const NAME = 'debweb';      // started from the command line
 const SVC = 'debsvc';       // enabled as tsmachine@debsvc.service, then purged under it
 const BIN = '/usr/bin/tsmachine';
 
-before(async () => { if (!skip) await installDeb(); });
+before(async () => { if (!skip) await installDeb({ fresh: true }); });
 after(async () => {
   if (skip) return;
   if (existsSync(BIN)) {
@@ -105,7 +105,7 @@ test('the installed tsmachine starts httpd: machinectl lists it, the page is ser
 test('dpkg --purge: a running tsmachine@ instance is stopped; unit, /etc/tsmachine, /var/lib/tsmachine and the enablement links go', { skip }, async () => {
   const unit = `tsmachine@${SVC}.service`;
   mkdirSync('/etc/tsmachine', { recursive: true });
-  writeFileSync(`/etc/tsmachine/${SVC}.tsmachine`, '[Files]\nImage=httpd\n\n[Network]\nMode=none\n');
+  writeFileSync(`/etc/tsmachine/${SVC}.tsmachine`, `${TRAP_PAYLOAD}[Files]\nImage=httpd\n\n[Network]\nMode=none\n`);
   ok(await run('systemctl', ['enable', '--now', unit], { timeoutMs: 120_000 }), `systemctl enable --now ${unit}`);
   assert.equal(unitProperty(unit, 'ActiveState'), 'active');
   assert.ok((await machines()).some((m) => m.machine === SVC), 'machine registered');
@@ -125,8 +125,9 @@ test('dpkg --purge: a running tsmachine@ instance is stopped; unit, /etc/tsmachi
   }
   // systemd forgot the template (postrm's daemon-reload)
   assert.notEqual(unitProperty(unit, 'LoadState'), 'loaded');
+  // (systemctl show above loads the name again as not-found until systemd's GC: only loaded ones count)
   const left = ok(await run('systemctl', ['list-units', '--all', '--no-legend', '--plain', 'tsmachine*']), 'list-units');
-  assert.equal(left.trim(), '', 'no tsmachine unit left');
+  assert.deepEqual(left.split('\n').filter((l) => /\sloaded\s/.test(l)), [], `no tsmachine unit left: ${left}`);
 });
 
 test('the .deb names what it needs: nodejs (>= 18), systemd, systemd-container', { skip }, async () => {

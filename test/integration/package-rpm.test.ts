@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { machines, ok, packageFile, packageTestsSkip, removePackages, run, sh, unitProperty, TEMPLATE,
+import { machines, ok, packageFile, packageTestsSkip, removePackages, run, sh, unitProperty, TEMPLATE, TRAP_PAYLOAD,
 } from './helpers.js';
 
 const skip = packageTestsSkip();
@@ -60,10 +60,10 @@ test('rpm -i --nodeps: runs as tsmachine@rpmsvc.service; rpm -e stops it and rem
   ok(await sh(`rpm -i --nodeps --force-debian '${packageFile('rpm')}'`, { timeoutMs: 180_000 }), 'rpm -i');
   assert.match(ok(await run('rpm', ['-q', 'tsmachine']), 'rpm -q'), /^tsmachine-\d/);
   assert.match(unitProperty(UNIT, 'FragmentPath'), TEMPLATE, '%post reloaded systemd');
-  ok(await run('rpm', ['-V', 'tsmachine']), 'rpm -V: the installed files are the package\'s');
+  ok(await run('rpm', ['-V', '--nodeps', 'tsmachine']), 'rpm -V: the installed files are the package\'s');
 
   mkdirSync('/etc/tsmachine', { recursive: true });
-  writeFileSync(`/etc/tsmachine/${NAME}.tsmachine`, '[Files]\nImage=httpd\n\n[Network]\nMode=none\n');
+  writeFileSync(`/etc/tsmachine/${NAME}.tsmachine`, `${TRAP_PAYLOAD}[Files]\nImage=httpd\n\n[Network]\nMode=none\n`);
   ok(await run('systemctl', ['enable', '--now', UNIT], { timeoutMs: 120_000 }), `systemctl enable --now ${UNIT}`);
   assert.equal(unitProperty(UNIT, 'ActiveState'), 'active');
   const leader = Number(ok(await run('machinectl', ['show', '-p', 'Leader', '--value', NAME]), 'machinectl show'));

@@ -20,7 +20,7 @@ const SETTINGS = [
   '# test/integration/settings-web.test.ts', //       1
   '[Exec]', //                                        2
   'Environment=GREETING=hello-from-settings', //      3
-  'Parameters=/bin/sh -c "echo $GREETING; exec /bin/busybox httpd -f -v -p 80 -h /www"', // 4
+  'Parameters=/bin/sh -c "trap \'exit 0\' TERM; echo $GREETING; /bin/busybox httpd -f -v -p 80 -h /www & wait"', // 4
   '', //                                              5
   '[Files]', //                                       6
   'Image=httpd', //                                   7
