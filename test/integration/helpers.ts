@@ -50,6 +50,8 @@ export function run(
       if (timedOut) resolve({ code: 124, stdout, stderr: `${stderr}\n[killed after ${timeoutMs} ms]` });
       else resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr });
     });
+    // A child that exits without reading its input (sh -n -c, true) makes this write EPIPE: not an error here.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

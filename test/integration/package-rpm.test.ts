@@ -52,7 +52,7 @@ test('rpm -qp --scripts: reload on install and erase, stop and disable the insta
   assert.match(part('postuninstall'), /daemon-reload/);
   for (const s of ['postinstall', 'preuninstall', 'postuninstall']) {
     const body = part(s).split('\n').slice(1).join('\n');
-    ok(await run('sh', ['-n', '-c', body]), `${s} scriptlet parses with sh -n`);
+    ok(await run('sh', ['-n'], { input: body }), `${s} scriptlet parses with sh -n`);
   }
 });
 
