@@ -26,7 +26,8 @@ function onTerminal(cmdline: string, input = ''): Promise<{ code: number; out: s
   return run('script', ['-qec', cmdline, '/dev/null'], { input, timeoutMs: 60_000 }).then((r) => ({ code: r.code, out: r.stdout + r.stderr }));
 }
 
-const lines = (s: string): string[] => s.split(/\r?\n/).map((l) => l.replace(/\r$/, ''));
+// Two ptys in a row (the payload's, then script's) may each turn \n into \r\n.
+const lines = (s: string): string[] => s.split('\n').map((l) => l.replace(/\r+$/, ''));
 
 test('run -t: the payload sees /dev/pts/N of the container with the terminal\'s size; its exit status passes', async () => {
   created.push('tty-run');
@@ -73,7 +74,8 @@ test('run -it: the local terminal is raw while the payload runs (one echo, ^C as
 
 test('exec -t shows /dev/pts/N; exec without -i reads EOF; exec -i and run -i pass stdin through', async () => {
   created.push('tty-exec');
-  assert.equal((await tsmachine(['start', 'tty-exec', ...NET, '--', 'sleep', '100000'])).code, 0);
+  const started = await tsmachine(['start', 'tty-exec', ...NET, '--', 'sleep', '100000']);
+  assert.equal(started.code, 0, started.stderr);
   const t = await onTerminal(cli('exec', '-t', 'tty-exec', 'sh', '-c', 'tty; exit 4'));
   assert.equal(t.code, 4, t.out);
   assert.match(t.out, /^\/dev\/pts\/\d+\r?$/m);
@@ -82,7 +84,7 @@ test('exec -t shows /dev/pts/N; exec without -i reads EOF; exec -i and run -i pa
   assert.equal(noI.code, 0, noI.stderr);
   assert.equal(noI.stdout, '', 'without -i the command reads /dev/null');
   const withI = await tsmachine(['exec', '-i', 'tty-exec', 'cat'], { input: 'hi\n' });
-  assert.equal(withI.stdout, 'hi\n');
+  assert.equal(withI.stdout, 'hi\n', withI.stderr);
 
   created.push('tty-runi');
   const r = await run('sh', ['-c', `echo hi | ${cli('run', '--rm', '-i', ...NET, 'tty-runi', '--', 'cat')}`]);
@@ -92,9 +94,10 @@ test('exec -t shows /dev/pts/N; exec without -i reads EOF; exec -i and run -i pa
 
 test("run and exec have docker's capabilities and masked /proc paths", async () => {
   created.push('caps');
-  assert.equal((await tsmachine(['start', 'caps', ...NET])).code, 0);
+  const started = await tsmachine(['start', 'caps', ...NET]);
+  assert.equal(started.code, 0, started.stderr);
   const inside = await tsmachine(['exec', 'caps', 'sh', '-c', 'grep -E "^Cap(Eff|Bnd)" /proc/self/status; hostname other || echo hostname=EPERM; wc -c < /proc/keys; echo 1 > /proc/sys/kernel/sysrq || echo sys=ro']);
-  assert.match(inside.stdout, /^CapEff:\s+00000000a80425fb$/m);
+  assert.match(inside.stdout, /^CapEff:\s+00000000a80425fb$/m, inside.stderr);
   assert.match(inside.stdout, /^CapBnd:\s+00000000a80425fb$/m);
   assert.match(inside.stdout, /^hostname=EPERM$/m);
   assert.match(inside.stdout, /^0$/m, '/proc/keys reads as /dev/null');
