@@ -5,14 +5,15 @@ import type { OptionLabels } from '../config/spec.js';
 import { resolveImage, type StoreLookup } from '../image/resolve.js';
 import type { ResolvedImage } from '../image/types.js';
 import type { StdioPlan } from '../kernel/types.js';
-import { containerPaths, locksDir, readStoredSpec, type StoredSpec } from '../state/container.js';
+import { containerPaths, locksDir, readStoredSpec, removeRuntime, type StoredSpec } from '../state/container.js';
+import { removeContainerDirs } from '../rootfs/layout.js';
 import type { RuntimeDeps } from './deps.js';
 import { ContainerStateError } from './errors.js';
 import { execInContainer, stdioPlanFor, type ExecIo, type PayloadIo } from './exec.js';
 import { containerStatus, listContainers, type ContainerStatus } from './inspect.js';
 import { prepareContainer } from './prepare.js';
 import { removeContainer } from './remove.js';
-import { cleanStale } from './stale.js';
+import { recordExit } from './stale.js';
 import { startContainer, type Started } from './start.js';
 import { killContainer, stopContainer } from './stop.js';
 import { updateContainer } from './update.js';
@@ -114,11 +115,17 @@ export class Runtime {
       stopRelay();
       await how.tty?.finish();
     }
+    // The payload and the monitor have exited, so the scope is empty and
+    // systemd collects it, and machined drops the machine with it: nothing
+    // to ask the bus (a straggler shows up as "already exists" at the next
+    // start of the name and is cleaned there). What is ours to undo is the
+    // network's lease and rules, the runtime state, and with --rm the rest.
     await this.withLock(name, async () => {
-      const bus = await this.deps.systemd();
-      try { await cleanStale(this.deps, bus, name); } finally { bus.close(); }
+      await this.deps.network.teardown(name);
+      recordExit(name, null);
+      removeRuntime(name);
+      if (how.remove) removeContainerDirs(name);
     });
-    if (how.remove) await this.rm(name, true);
     return status;
   }
 
