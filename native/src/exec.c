@@ -135,24 +135,18 @@ int tsm_exec(const char *blob, size_t len, struct tsm_result *out)
 	out->pty_fd = -1;
 	struct tsm_config *cfg = tsm_config_parse(blob, len);
 	if (!cfg || cfg->leader <= 0 || cfg->stdio == TSM_STDIO_JOURNAL) {
-		out->err = cfg ? EINVAL : errno;
-		tsm_strlcpy(out->stage, "parent", sizeof(out->stage));
-		tsm_strlcpy(out->syscall, "parse", sizeof(out->syscall));
+		tsm_result_error(out, "parent", "parse", "request", "", cfg ? EINVAL : errno);
 		tsm_config_free(cfg);
 		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		out->err = errno;
-		tsm_strlcpy(out->stage, "parent", sizeof(out->stage));
-		tsm_strlcpy(out->syscall, "socketpair", sizeof(out->syscall));
+		tsm_result_error(out, "parent", "socketpair", "", "", errno);
 		tsm_config_free(cfg);
 		return -1;
 	}
 	pid_t stage = tsm_clone(0);
 	if (stage < 0) {
-		out->err = errno;
-		tsm_strlcpy(out->stage, "parent", sizeof(out->stage));
-		tsm_strlcpy(out->syscall, "clone", sizeof(out->syscall));
+		tsm_result_error(out, "parent", "clone", "exec stage", "", errno);
 		close(sv[0]);
 		close(sv[1]);
 		tsm_config_free(cfg);
@@ -172,17 +166,10 @@ int tsm_exec(const char *blob, size_t len, struct tsm_result *out)
 		out->sync_fd = sv[0];
 		return 0;
 	}
-	if (r == 1 && msg.type == SYNC_ERROR) {
-		out->err = msg.err;
-		tsm_strlcpy(out->stage, msg.stage, sizeof(out->stage));
-		tsm_strlcpy(out->syscall, msg.syscall, sizeof(out->syscall));
-		tsm_strlcpy(out->what, msg.what, sizeof(out->what));
-		tsm_strlcpy(out->path, msg.path, sizeof(out->path));
-	} else {
-		out->err = r < 0 ? errno : EPIPE;
-		tsm_strlcpy(out->stage, "parent", sizeof(out->stage));
-		tsm_strlcpy(out->syscall, "recv", sizeof(out->syscall));
-	}
+	if (r == 1 && msg.type == SYNC_ERROR)
+		tsm_result_from_msg(out, &msg);
+	else
+		tsm_result_error(out, "parent", "recv", "exec pid", "", r < 0 ? errno : EPIPE);
 	close(sv[0]);
 	kill(stage, SIGKILL);
 	while (waitpid(stage, NULL, 0) < 0 && errno == EINTR)

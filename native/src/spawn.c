@@ -23,21 +23,6 @@
 #include "stage.h"
 #include "sync.h"
 
-static void result_error(struct tsm_result *out, const char *stage, const char *syscall,
-			 const char *what, const char *path, int err)
-{
-	out->err = err;
-	tsm_strlcpy(out->stage, stage, sizeof(out->stage));
-	tsm_strlcpy(out->syscall, syscall, sizeof(out->syscall));
-	tsm_strlcpy(out->what, what, sizeof(out->what));
-	tsm_strlcpy(out->path, path, sizeof(out->path));
-}
-
-static void result_from_msg(struct tsm_result *out, const struct tsm_sync_msg *m)
-{
-	result_error(out, m->stage, m->syscall, m->what, m->path, m->err);
-}
-
 __attribute__((noreturn)) static void child_stage(const struct tsm_config *cfg, int syncfd)
 {
 	struct tsm_sync_msg msg;
@@ -99,23 +84,23 @@ int tsm_spawn(const char *blob, size_t len, struct tsm_result *out)
 	out->pty_fd = -1;
 	struct tsm_config *cfg = tsm_config_parse(blob, len);
 	if (!cfg) {
-		result_error(out, "parent", "parse", "request", "", errno);
+		tsm_result_error(out, "parent", "parse", "request", "", errno);
 		return -1;
 	}
 	if (!cfg->monitor || !cfg->exit_file || !cfg->mountpoint || !cfg->overlay_opts) {
-		result_error(out, "parent", "parse", "request", "", EINVAL);
+		tsm_result_error(out, "parent", "parse", "request", "", EINVAL);
 		tsm_config_free(cfg);
 		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		result_error(out, "parent", "socketpair", "", "", errno);
+		tsm_result_error(out, "parent", "socketpair", "", "", errno);
 		tsm_config_free(cfg);
 		return -1;
 	}
 
 	pid_t child = tsm_clone(0);
 	if (child < 0) {
-		result_error(out, "parent", "clone", "child", "", errno);
+		tsm_result_error(out, "parent", "clone", "child", "", errno);
 		close(sv[0]);
 		close(sv[1]);
 		tsm_config_free(cfg);
@@ -136,9 +121,9 @@ int tsm_spawn(const char *blob, size_t len, struct tsm_result *out)
 		return 0;
 	}
 	if (r == 1 && msg.type == SYNC_ERROR)
-		result_from_msg(out, &msg);
+		tsm_result_from_msg(out, &msg);
 	else
-		result_error(out, "parent", "recv", "init pid", "", r < 0 ? errno : EPIPE);
+		tsm_result_error(out, "parent", "recv", "init pid", "", r < 0 ? errno : EPIPE);
 	close(sv[0]);
 	kill(child, SIGKILL);
 	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
@@ -174,18 +159,18 @@ int tsm_release(int syncfd, struct tsm_result *out)
 			close(passed); /* unasked for */
 		if (r == 0) {
 			if (send_err && send_err != EPIPE && send_err != ECONNRESET) {
-				result_error(out, "parent", "send", "go", "", send_err);
+				tsm_result_error(out, "parent", "send", "go", "", send_err);
 				break;
 			}
 			close(syncfd);
 			return 0;
 		}
 		if (r < 0) {
-			result_error(out, "parent", "recv", "release", "", errno);
+			tsm_result_error(out, "parent", "recv", "release", "", errno);
 			break;
 		}
 		if (msg.type == SYNC_ERROR) {
-			result_from_msg(out, &msg);
+			tsm_result_from_msg(out, &msg);
 			break;
 		}
 		/* anything else is stale (cannot happen with this protocol) */

@@ -250,3 +250,20 @@ void tsm_execvpe(char *const argv[], char *const envp[], const char *path_env)
 	}
 	errno = saved;
 }
+
+/* The parent's failure report to JavaScript: which stage, syscall, object and errno. */
+void tsm_result_error(struct tsm_result *out, const char *stage, const char *syscall,
+		      const char *what, const char *path, int err)
+{
+	out->err = err;
+	tsm_strlcpy(out->stage, stage, sizeof(out->stage));
+	tsm_strlcpy(out->syscall, syscall, sizeof(out->syscall));
+	tsm_strlcpy(out->what, what, sizeof(out->what));
+	tsm_strlcpy(out->path, path, sizeof(out->path));
+}
+
+/* A stage's SYNC_ERROR, passed on as the result. */
+void tsm_result_from_msg(struct tsm_result *out, const struct tsm_sync_msg *m)
+{
+	tsm_result_error(out, m->stage, m->syscall, m->what, m->path, m->err);
+}

@@ -66,4 +66,8 @@ void tsm_execvpe(char *const argv[], char *const envp[], const char *path_env);
 /* The single-threaded init stage (init.c) and exec stage's payload. */
 __attribute__((noreturn)) void tsm_init_stage(const struct tsm_config *cfg, int syncfd);
 
+void tsm_result_error(struct tsm_result *out, const char *stage, const char *syscall,
+		      const char *what, const char *path, int err);
+void tsm_result_from_msg(struct tsm_result *out, const struct tsm_sync_msg *m);
+
 #endif
