@@ -1,5 +1,5 @@
 import { flag, list, type Parsed } from '../args.js';
-import { HELP, type Command, type CommandContext } from '../command.js';
+import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { loadRuntime } from '../runtime-loader.js';
 import { relaySignals } from '../signals.js';
@@ -15,9 +15,7 @@ export const exec: Command = {
   ],
   maxPositionals: 1,
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
-    const name = p.positionals[0];
-    if (!name) throw new UsageError('a container name is required');
-    ctx.subject = name;
+    const name = containerName(p, ctx);
     if (p.command.length === 0) throw new UsageError('a command to run is required');
     const env = list(p, 'env') ?? [];
     for (const e of env) if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(e)) throw new UsageError(`--env '${e}' is not KEY=VALUE`);

@@ -1,7 +1,6 @@
 import { flag, type Parsed } from '../args.js';
-import { HELP, type Command, type CommandContext } from '../command.js';
+import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { CONTAINER_OPTIONS, containerOptionsFrom } from '../container-options.js';
-import { UsageError } from '../../errors.js';
 import { loadRuntime } from '../runtime-loader.js';
 import { requireRoot } from '../../runtime/preflight.js';
 import { relaySignals } from '../signals.js';
@@ -18,9 +17,7 @@ export const run: Command = {
   ],
   maxPositionals: 1,
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
-    const name = p.positionals[0];
-    if (!name) throw new UsageError('a container name is required');
-    ctx.subject = name;
+    const name = containerName(p, ctx);
     requireRoot();
     const options = containerOptionsFrom(p, p.command);
     const rt = await loadRuntime();
