@@ -37,7 +37,7 @@ _tsmachine()
     _init_completion -n : || return
 
     local verbs='start run stop kill rm restart exec list status logs update images config enable disable import rmi image'
-    local container_opts='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --network --ip --publish -p --dns'
+    local container_opts='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --network --ip --publish -p --dns'
     # The verb is the first word that is not an option.
     local i verb='' verb_at=0
     for ((i = 1; i < cword; i++)); do
@@ -64,10 +64,10 @@ _tsmachine()
     # Options that take a value, per verb (-t is --time for stop, --tty for run/exec).
     local with_arg
     case $verb in
-        start | run) with_arg='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --network --ip --publish -p --dns' ;;
+        start | run) with_arg='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --network --ip --publish -p --dns' ;;
         stop | restart) with_arg='--time -t' ;;
         kill) with_arg='--signal -s' ;;
-        exec) with_arg='--env -e' ;;
+        exec) with_arg='--env -e --user -u' ;;
         logs) with_arg='--lines -n' ;;
         update) with_arg='--cpus --memory -m --pids-limit' ;;
         import) with_arg='--name' ;;
@@ -94,7 +94,7 @@ _tsmachine()
         stop | restart) opts='--time -t --help' ;;
         kill) opts='--signal -s --help' ;;
         rm) opts='--force -f --help' ;;
-        exec) opts='--interactive -i --tty -t --env -e --help' ;;
+        exec) opts='--interactive -i --tty -t --env -e --user -u --help' ;;
         list | ps) opts='--all -a --json --help' names='' ;;
         status | inspect) opts='--json --help' ;;
         logs) opts='--follow -f --lines -n --help' ;;

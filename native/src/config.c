@@ -133,10 +133,13 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 			cfg->exit_file = dup_or_fail(v, &failed);
 		else if (key_is(r, "monitor", &v))
 			cfg->monitor = dup_or_fail(v, &failed);
+		else if (key_is(r, "user", &v))
+			cfg->user = dup_or_fail(v, &failed);
 		else if (key_is(r, "leader", &v))
 			cfg->leader = atoi(v);
 	}
 	cfg->nbinds = ib + 1;
+	cfg->nenv = ie;
 	if (failed)
 		goto nomem_upper;
 	if (ia == 0 || !cfg->cwd) {
@@ -225,5 +228,6 @@ void tsm_config_free(struct tsm_config *cfg)
 	free(cfg->exit_file);
 	free(cfg->monitor);
 	free(cfg->cwd);
+	free(cfg->user);
 	free(cfg);
 }

@@ -39,6 +39,8 @@ struct tsm_config {
 	/* spawn and exec (exec takes stdio inherit, fds or pty) */
 	char **argv;
 	char **envp;
+	int nenv;
+	char *user; /* "USER[:GROUP]" to resolve in the container, NULL: stay root */
 	const char *path_env; /* PATH= value from envp, or the usual default */
 	char *cwd;
 	/* exec */

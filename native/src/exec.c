@@ -22,6 +22,7 @@
 #include "config.h"
 #include "stage.h"
 #include "sync.h"
+#include "user.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -91,11 +92,23 @@ __attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int 
 		tsm_fail_step(syncfd, "exec", &step);
 	if (chdir(cfg->cwd) < 0)
 		tsm_fail(syncfd, "exec", "chdir", "cwd", cfg->cwd);
+	/* setns(mnt) gave us the container's root: its /etc names the user. */
+	struct tsm_user user;
+	if (cfg->user && tsm_resolve_user(cfg->user, &user, &step) < 0)
+		tsm_fail_step(syncfd, "exec", &step);
 	/* The same baseline as the container's init: exec is no way around it. */
 	if (tsm_drop_caps(&step) < 0)
 		tsm_fail_step(syncfd, "exec", &step);
+	char *const *envp = cfg->envp;
+	char *envbuf[cfg->nenv + 2], home[sizeof(user.home) + 5];
+	if (cfg->user) {
+		tsm_user_owns_tty(cfg, &user);
+		if (tsm_become_user(&user, &step) < 0)
+			tsm_fail_step(syncfd, "exec", &step);
+		envp = tsm_env_with_home(envp, &user, envbuf, cfg->nenv + 2, home, sizeof(home));
+	}
 	tsm_cloexec_from(3);
-	tsm_execvpe(cfg->argv, cfg->envp, cfg->path_env);
+	tsm_execvpe(cfg->argv, envp, cfg->path_env);
 	tsm_fail(syncfd, "exec", "execve", "", cfg->argv[0]);
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "rootfs.h"
 #include "stage.h"
+#include "user.h"
 
 #define JOURNAL_STDOUT "/run/systemd/journal/stdout"
 
@@ -261,11 +262,23 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd)
 		FAIL_STEP(c, &step);
 	if (chdir(cfg->cwd) < 0)
 		FAIL(c, "chdir", "cwd", cfg->cwd);
+	/* After pivot_root: the names are the container's, not the host's. */
+	struct tsm_user user;
+	if (cfg->user && tsm_resolve_user(cfg->user, &user, &step) < 0)
+		FAIL_STEP(c, &step);
 	/* Last of the privileged steps (mounts, lo, TIOCSCTTY need more). */
 	if (tsm_drop_caps(&step) < 0)
 		FAIL_STEP(c, &step);
+	char *const *envp = cfg->envp;
+	char *envbuf[cfg->nenv + 2], home[sizeof(user.home) + 5];
+	if (cfg->user) {
+		tsm_user_owns_tty(cfg, &user);
+		if (tsm_become_user(&user, &step) < 0)
+			FAIL_STEP(c, &step);
+		envp = tsm_env_with_home(envp, &user, envbuf, cfg->nenv + 2, home, sizeof(home));
+	}
 	tsm_reset_signals();
 	tsm_cloexec_from(3);
-	tsm_execvpe(cfg->argv, cfg->envp, cfg->path_env);
+	tsm_execvpe(cfg->argv, envp, cfg->path_env);
 	FAIL(c, "execve", "", cfg->argv[0]);
 }

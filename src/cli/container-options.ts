@@ -13,6 +13,7 @@ export const CONTAINER_OPTIONS: OptionSpec[] = [
   { long: 'env', short: 'e', kind: 'list', arg: 'K=V', help: 'environment variable (repeatable)' },
   { long: 'bind', short: 'v', kind: 'list', arg: 'SRC:DST[:ro]', help: 'bind mount a host path (repeatable)' },
   { long: 'workdir', short: 'w', kind: 'value', arg: 'DIR', help: 'working directory inside' },
+  { long: 'user', short: 'u', kind: 'value', arg: 'USER[:GROUP]', help: "user to run as, names from the container's /etc/passwd (default: the image's User, else root)" },
   { long: 'network', kind: 'value', arg: 'MODE', help: 'bridge (default), none, host, macvlan:IF, ipvlan:IF' },
   { long: 'ip', kind: 'value', arg: 'ADDR', help: 'static address (bridge mode)' },
   { long: 'publish', short: 'p', kind: 'list', arg: '[IP:]HPORT:CPORT[/proto]', help: 'publish a port (repeatable)' },
@@ -33,6 +34,7 @@ export function containerOptionsFrom(p: Parsed, command: string[]): ContainerOpt
   l('env', (v) => (o.env = v));
   l('bind', (v) => (o.bind = v));
   s('workdir', (v) => (o.workdir = v));
+  s('user', (v) => (o.user = v));
   s('network', (v) => (o.network = v));
   s('ip', (v) => (o.ip = v));
   l('publish', (v) => (o.publish = v));

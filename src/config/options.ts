@@ -23,6 +23,8 @@ export interface ContainerOptions {
   /** "SRC:DST[:ro]" entries, accumulated. */
   bind?: string[];
   workdir?: string;
+  /** "USER[:GROUP]", names or ids, as docker's --user. */
+  user?: string;
   /** "bridge" | "none" | "host" | "macvlan:PARENT" | "ipvlan:PARENT". */
   network?: string;
   ip?: string;

@@ -2,7 +2,7 @@ import { TsmError } from '../errors.js';
 import type { BindMount } from '../kernel/types.js';
 import type { Limits } from './limits.js';
 import type { ContainerOptions } from './options.js';
-import { parseCount, parseCpuList, parseCpus, parseSize, type Parsed } from './units.js';
+import { parseCount, parseCpuList, parseCpus, parseSize, parseUser, type Parsed } from './units.js';
 
 /**
  * One validated container: what the runtime core drives through systemd,
@@ -19,6 +19,8 @@ export interface ContainerSpec {
   binds: BindMount[];
   /** Empty → the image's working directory. */
   workdir: string;
+  /** "USER[:GROUP]"; empty → the image's User, else root. Absent in state written before it existed. */
+  user?: string;
   limits: Limits;
   /** Network options as typed; the network module parses them. */
   network: { mode: string; ip?: string; publish: string[]; dns: string[] };
@@ -44,7 +46,7 @@ export type OptionLabels = Partial<Record<keyof ContainerOptions, string>>;
 const FLAG: Record<keyof ContainerOptions, string> = {
   image: '--image', command: 'the command', cpus: '--cpus', memory: '--memory', pidsLimit: '--pids-limit',
   cpusetCpus: '--cpuset-cpus', ioWeight: '--io-weight', hostname: '--hostname', env: '--env', bind: '--bind',
-  workdir: '--workdir', network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
+  workdir: '--workdir', user: '--user', network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
 };
 
 /**
@@ -110,6 +112,8 @@ export function validateSpec(
   if (workdir !== '' && !workdir.startsWith('/'))
     throw new SpecError('workdir', `${label('workdir')} '${workdir}' is not an absolute path`);
 
+  const user = o.user !== undefined ? want('user', o.user, parseUser(o.user)) : '';
+
   const command = o.command ?? [];
   if (command.length > 0 && command[0] === '') throw new SpecError('command', 'the command is an empty string');
 
@@ -117,7 +121,7 @@ export function validateSpec(
   if (image === '') throw new SpecError('image', `${label('image')} is empty`);
 
   return {
-    name, image, command, hostname, env: [...(o.env ?? [])], binds, workdir, limits,
+    name, image, command, hostname, env: [...(o.env ?? [])], binds, workdir, user, limits,
     network: {
       mode: o.network ?? 'bridge',
       ...(o.ip !== undefined ? { ip: o.ip } : {}),

@@ -61,6 +61,21 @@ export function parseCount(text: string, min: number, max: number, allowInfinity
   return ok(n);
 }
 
+/**
+ * docker's --user: "USER[:GROUP]", each a name or a numeric id. Names are
+ * looked up in the container's /etc files when it starts, so only the shape
+ * is checked here: what a passwd line could hold (no ':', whitespace, NUL).
+ */
+export function parseUser(text: string): Parsed<string> {
+  const parts = text.split(':');
+  if (text === '' || parts.length > 2 || parts.some((p) => p === '')) return bad('is not USER[:GROUP]');
+  for (const p of parts) {
+    if (/[\s\0/]/.test(p) || p.length > 255) return bad(`has '${p}', which is not a user or group name`);
+    if (/^\d+$/.test(p) && Number(p) >= 0xffffffff) return bad(`has id ${p}, above 4294967294`);
+  }
+  return ok(text);
+}
+
 /** Formats a CPU list back into the short form ("0-3,6"). */
 export function formatCpuList(cpus: readonly number[]): string {
   const out: string[] = [];

@@ -37,7 +37,7 @@ function overlayPath(what: string, p: string): string {
   return p;
 }
 
-function addCommand(r: Records, argv: string[], env: string[], cwd: string): void {
+function addCommand(r: Records, argv: string[], env: string[], cwd: string, user: string | undefined): void {
   if (argv.length === 0 || argv[0] === '') throw invalid('argv is empty', '');
   for (const a of argv) r.add('argv', a);
   for (const e of env) {
@@ -45,6 +45,10 @@ function addCommand(r: Records, argv: string[], env: string[], cwd: string): voi
     r.add('env', e);
   }
   r.add('cwd', absolute('cwd', cwd));
+  if (user !== undefined && user !== '') {
+    if (/[\s]/.test(user) || user.split(':').length > 2 || user.startsWith(':')) throw invalid('user is not USER[:GROUP]', user);
+    r.add('user', user);
+  }
 }
 
 function windowSize(what: string, n: number): string {
@@ -87,7 +91,7 @@ export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): B
     r.add('bind_dst', absolute('bind target', b.target));
     r.add('bind_ro', b.readonly ? '1' : '0');
   }
-  addCommand(r, req.argv, req.env, req.cwd);
+  addCommand(r, req.argv, req.env, req.cwd, req.user);
   r.add('hostnet', req.shareHostNetwork ? '1' : '0');
   addStdio(r, req.stdio);
   r.add('exit', absolute('exitFile', req.exitFile));
@@ -99,7 +103,7 @@ export function encodeExec(req: ExecRequest): Buffer {
   if (!Number.isInteger(req.leaderPid) || req.leaderPid <= 0) throw invalid('leaderPid', String(req.leaderPid));
   const r = new Records();
   r.add('leader', String(req.leaderPid));
-  addCommand(r, req.argv, req.env, req.cwd);
+  addCommand(r, req.argv, req.env, req.cwd, req.user);
   const stdio = (req.stdio ?? { kind: 'inherit' }) as StdioPlan; // JS callers are not type-checked
   if (stdio.kind === 'journal') throw invalid('exec cannot log to the journal', '');
   addStdio(r, stdio);

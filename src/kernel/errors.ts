@@ -68,6 +68,8 @@ export class KernelError extends TsmError {
 }
 
 function describe(f: KernelFailure): string {
+  // user.c's name lookups: "init: no user 'bob' in /etc/passwd"
+  if (f.syscall === 'lookup' && f.errno === constants.errno.ENOENT) return `${f.stage}: no ${f.what} in ${f.path}`;
   let op = f.syscall;
   if (f.what) op += ` ${f.what}`;
   if (f.path) op += f.what ? ` on ${f.path}` : ` ${f.path}`;

@@ -68,6 +68,11 @@ export interface SpawnRequest {
   env: string[];
   /** Working directory inside the container. */
   cwd: string;
+  /**
+   * "USER[:GROUP]" (names or ids), resolved by the stage against the
+   * container's own /etc/passwd and /etc/group; absent: root.
+   */
+  user?: string;
   /** true for --network host: no new network namespace. */
   shareHostNetwork: boolean;
   stdio: StdioPlan;
@@ -106,6 +111,8 @@ export interface ExecRequest {
   argv: string[];
   env: string[];
   cwd: string;
+  /** As SpawnRequest.user. */
+  user?: string;
   /** Default inherit: the caller's own fds 0,1,2. */
   stdio?: ExecStdioPlan;
 }

@@ -5,7 +5,7 @@ import type { ResolvedImage } from '../image/types.js';
 import type { RuntimeDeps } from './deps.js';
 import { ContainerStateError } from './errors.js';
 import { isAlive } from './liveness.js';
-import { mergeEnv, payloadFor } from './image-config.js';
+import { mergeEnv, payloadFor, type Payload } from './image-config.js';
 
 /**
  * The caller's side of a -t session (the CLI's terminal): the size the new
@@ -29,6 +29,13 @@ export interface PayloadIo {
 }
 
 /** exec's wiring: PayloadIo, plus the CLI's signal relay (the command gets what the CLI receives). */
+/** What to run: argv, extra "K=V" over the container's env, and --user (default: the payload's). */
+export interface ExecCommand {
+  argv: string[];
+  env: string[];
+  user?: string;
+}
+
 export type ExecIo = PayloadIo & { relaySignals?: (to: (sig: number) => void) => () => void };
 
 /** The stdio plan for io, and what to close once the stage has forked (it holds its own copies). */
@@ -55,18 +62,23 @@ export function stdioPlanFor(io: PayloadIo): { plan: ExecStdioPlan; forked(): vo
  * `machinectl shell`, which needs systemd and D-Bus in the guest).
  */
 export async function execInContainer(
-  deps: RuntimeDeps, name: string, argv: string[], extraEnv: string[], image: ResolvedImage | null,
+  deps: RuntimeDeps, name: string, command: ExecCommand, image: ResolvedImage | null,
   io: ExecIo = { interactive: true },
 ): Promise<number> {
+  const { argv, env: extraEnv } = command;
   const stored = readStoredSpec(name);
   if (!stored) throw new ContainerStateError(name, `no container named ${name}`);
   const rt = readRuntime(name);
   if (!rt || !isAlive(deps.kernel, rt)) throw new ContainerStateError(name, `container ${name} is not running`);
-  const base = image ? payloadFor(stored.spec, image.config) : { env: stored.spec.env, cwd: stored.spec.workdir || '/' };
+  // As docker exec: the container's user unless the command names one.
+  const base: Payload = image
+    ? payloadFor(stored.spec, image.config)
+    : { argv: [], env: stored.spec.env, cwd: stored.spec.workdir || '/', ...(stored.spec.user ? { user: stored.spec.user } : {}) };
+  const user = command.user ?? base.user;
   const stdio = stdioPlanFor(io);
   let parked;
   try {
-    parked = deps.kernel.execInContainer({ leaderPid: rt.initPid, argv, env: mergeEnv(base.env, extraEnv), cwd: base.cwd, stdio: stdio.plan });
+    parked = deps.kernel.execInContainer({ leaderPid: rt.initPid, argv, env: mergeEnv(base.env, extraEnv), cwd: base.cwd, ...(user ? { user } : {}), stdio: stdio.plan });
   } finally {
     stdio.forked();
   }

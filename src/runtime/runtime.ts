@@ -9,7 +9,7 @@ import { containerPaths, locksDir, readStoredSpec, removeRuntime, type StoredSpe
 import { removeContainerDirs } from '../rootfs/layout.js';
 import type { RuntimeDeps } from './deps.js';
 import { ContainerStateError } from './errors.js';
-import { execInContainer, stdioPlanFor, type ExecIo, type PayloadIo } from './exec.js';
+import { execInContainer, stdioPlanFor, type ExecCommand, type ExecIo, type PayloadIo } from './exec.js';
 import { containerStatus, listContainers, type ContainerStatus } from './inspect.js';
 import { prepareContainer } from './prepare.js';
 import { removeContainer } from './remove.js';
@@ -154,12 +154,12 @@ export class Runtime {
     return this.withLock(name, () => removeContainer(this.deps, name, force));
   }
 
-  async exec(name: string, argv: string[], env: string[], io?: ExecIo): Promise<number> {
+  async exec(name: string, command: ExecCommand, io?: ExecIo): Promise<number> {
     requireRoot();
     const stored = this.mustExist(name);
     let image: ResolvedImage | null = null;
     try { image = resolveImage(stored.spec.image, this.opts.store); } catch { /* image removed since: run with the stored env */ }
-    return execInContainer(this.deps, name, argv, env, image, io);
+    return execInContainer(this.deps, name, command, image, io);
   }
 
   async update(name: string, limits: Limits): Promise<void> {

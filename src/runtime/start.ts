@@ -80,6 +80,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       argv: payload.argv,
       env: payload.env,
       cwd: payload.cwd,
+      ...(payload.user ? { user: payload.user } : {}),
       shareHostNetwork: deps.network.sharesHost(spec.network),
       stdio: opts.stdio,
       exitFile: paths.exit,

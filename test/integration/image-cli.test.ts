@@ -163,8 +163,15 @@ test('run: no command runs Entrypoint+Cmd with the image\'s Env and WorkingDir; 
   assert.deepEqual(docker.stdout.trim().split('\n'), ['entry: sh -c ls -A /data; test -e /etc/old || echo old-absent', 'c', 'old-absent']);
 });
 
-test('the image\'s User applies to the payload', { todo: 'the runtime ignores ImageConfig.user: payloadFor/spawnContainer have no uid/gid, so the payload runs as root' }, () => {
-  assert.equal(uidInside, '1000');
+test('the image\'s User applies to the payload; --user overrides it; an unknown user fails the start and leaves nothing', async () => {
+  assert.equal(uidInside, '1000', 'the image says User 1000:1000');
+  const asRoot = await ok(['run', '--rm', '--network', 'none', '--image', 'icli-app', '--user', '0', 'icli-r4', '--', 'sh', '-c', 'id -u; id -g']);
+  assert.deepEqual(asRoot.stdout.trim().split('\n').slice(1), ['0', '0'], '--user 0 runs as root');
+
+  await refused(['run', '--rm', '--network', 'none', '--image', 'icli-app', '--user', 'ghost', 'icli-r5', '--', 'true'], "no user 'ghost' in /etc/passwd");
+  assert.ok(!existsSync(join(STATE, 'containers', 'icli-r5')), 'no container directory left');
+  assert.equal(sh('systemctl list-units --all --plain --no-legend tsmachine-icli-r5.scope').trim(), '', 'no scope left');
+  await refused(['run', '--rm', '--image', 'icli-app', '--user', 'a:b:c', 'icli-r6', '--', 'true'], "--user 'a:b:c' is not USER[:GROUP]");
 });
 
 test('start + exec: a container\'s writes stay in its upper dir; the layer store does not change', async () => {

@@ -46,6 +46,11 @@ test('a full spec validates into base units', () => {
   assert.equal(s.network.mode, 'bridge');
 });
 
+test('--user keeps USER[:GROUP] as typed (names resolve in the container at start); absent is empty', () => {
+  for (const u of ['app', 'app:staff', '1000', '1000:1000', 'www-data:0', '4294967294']) assert.equal(validateSpec('web', { user: u }, env).user, u);
+  assert.equal(validateSpec('web', {}, env).user, '');
+});
+
 test('unlimited values leave the limit unset', () => {
   const s = validateSpec('web', { memory: 'infinity', pidsLimit: 'max' }, env);
   assert.deepEqual(s.limits, {});
@@ -66,6 +71,11 @@ test('bad input names the flag and the value', () => {
     [{ bind: ['/srv/data:/x:rx'] }, /has option 'rx'/],
     [{ bind: ['/srv/data'] }, /is not SRC:DST\[:ro\]/],
     [{ workdir: 'data' }, /^--workdir 'data' is not an absolute path$/],
+    [{ user: 'a:b:c' }, /^--user 'a:b:c' is not USER\[:GROUP\]$/],
+    [{ user: ':grp' }, /^--user ':grp' is not USER\[:GROUP\]$/],
+    [{ user: 'app:' }, /^--user 'app:' is not USER\[:GROUP\]$/],
+    [{ user: 'a b' }, /^--user 'a b' has 'a b', which is not a user or group name$/],
+    [{ user: '4294967295' }, /^--user '4294967295' has id 4294967295, above 4294967294$/],
   ];
   for (const [o, re] of cases) {
     assert.throws(() => validateSpec('web', o, env), (e: unknown) => e instanceof SpecError && re.test(e.message), JSON.stringify(o));

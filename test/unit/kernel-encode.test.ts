@@ -34,6 +34,15 @@ test('encodeSpawn keeps repeated keys in order, bottom layer first', () => {
   assert.ok(r.includes('monitor=/m'));
 });
 
+test('a user travels as one record, only when set; exec carries it too', () => {
+  assert.ok(records(encodeSpawn({ ...base, user: 'app:staff' }, '/m')).includes('user=app:staff'));
+  assert.ok(!records(encodeSpawn(base, '/m')).some((x) => x.startsWith('user=')));
+  assert.ok(!records(encodeSpawn({ ...base, user: '' }, '/m')).some((x) => x.startsWith('user=')));
+  assert.ok(records(encodeExec({ leaderPid: 5, argv: ['id'], env: [], cwd: '/', user: '1000' })).includes('user=1000'));
+  for (const bad of ['a b', 'a:b:c', ':g', 'x\ny'])
+    assert.throws(() => encodeSpawn({ ...base, user: bad }, '/m'), (e: unknown) => e instanceof KernelError && e.errnoName === 'EINVAL', bad);
+});
+
 test('encodeSpawn passes test fds', () => {
   const r = records(encodeSpawn({ ...base, stdio: { kind: 'fds', stdin: 3, stdout: 4, stderr: 5 } }, '/m'));
   assert.ok(r.includes('fd0=3') && r.includes('fd1=4') && r.includes('fd2=5'));

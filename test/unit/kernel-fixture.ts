@@ -37,7 +37,7 @@ export interface Fixture {
   cleanup(): void;
 }
 
-const APPLETS = ['sh', 'cat', 'echo', 'ls', 'hostname', 'sleep', 'true', 'false', 'touch', 'readlink', 'stat', 'ps', 'grep', 'wc', 'test', 'kill'];
+const APPLETS = ['sh', 'cat', 'echo', 'ls', 'hostname', 'sleep', 'true', 'false', 'touch', 'readlink', 'stat', 'ps', 'grep', 'wc', 'test', 'kill', 'tr'];
 
 export function makeFixture(): Fixture {
   const dir = mkdtempSync(join(tmpdir(), 'tsm-kernel-'));

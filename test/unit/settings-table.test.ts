@@ -20,6 +20,7 @@ Parameters=/usr/bin/httpd -f "/etc/my conf"
 Environment=A=1 "B=two words"
 Hostname=web
 WorkingDirectory=/srv
+User=app:staff
 
 [Files]
 Image=httpd
@@ -45,6 +46,7 @@ IOWeight=200
     env: ['A=1', 'B=two words'],
     hostname: 'web',
     workdir: '/srv',
+    user: 'app:staff',
     image: 'httpd',
     bind: ['/srv/data:/srv/data', '/etc/ssl:/ssl:ro'],
     network: 'bridge',
@@ -58,7 +60,8 @@ IOWeight=200
     ioWeight: '200',
   });
   assert.equal(r.origins.hostname, `${F}:4`);
-  assert.equal(r.origins.cpus, `${F}:19`);
+  assert.equal(r.origins.cpus, `${F}:20`);
+  assert.equal(r.origins.user, `${F}:6`);
 });
 
 test('repeated list keys accumulate; an empty assignment resets the list', () => {

@@ -49,6 +49,7 @@ export const SETTINGS_TABLE: readonly KeyDef[] = [
   list  ('Exec',      'Environment',      'env',        v.environment),
   scalar('Exec',      'Hostname',         'hostname',   v.hostname),
   scalar('Exec',      'WorkingDirectory', 'workdir',    v.absolutePath),
+  scalar('Exec',      'User',             'user',       v.user),
   scalar('Files',     'Image',            'image',      v.text),
   list  ('Files',     'Bind',             'bind',       v.bind(false)),
   list  ('Files',     'BindReadOnly',     'bind',       v.bind(true)),

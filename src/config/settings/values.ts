@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { InvalidValue } from './error.js';
+import { parseUser } from '../units.js';
 import { splitWords } from './words.js';
 
 /**
@@ -126,6 +127,13 @@ export function cpuQuota(v: string): string {
   const whole = (n / unit).toString();
   const rest = (n % unit).toString().padStart(scale, '0').replace(/0+$/, '');
   return rest === '' ? whole : `${whole}.${rest}`;
+}
+
+/** User=: as --user, "USER[:GROUP]" (nspawn takes a name only; a group is our extension). */
+export function user(v: string): string {
+  const r = parseUser(v);
+  if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
+  return r.value;
 }
 
 /** MemoryMax=: systemd's size syntax (base 1024 suffixes K M G T P E, or bytes) or "infinity", passed through. */
