@@ -7,7 +7,7 @@ import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const CLI = join(ROOT, 'bin/tsmachine.mjs');
+const CLI = join(ROOT, 'bin/tsmachine.cjs');
 const N = Number(process.env.BENCH_RUNS ?? 20);
 const IMG = 'tsmbench';
 const ROOTFS = `/var/lib/machines/${IMG}`;

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, e
 import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const CLI = join(ROOT, 'bin/tsmachine.mjs');
+const CLI = join(ROOT, 'bin/tsmachine.cjs');
 const BUSYBOX = join(ROOT, 'build/images/httpd/rootfs');
 const N = Number(process.env.BENCH_IMAGE_RUNS ?? 10);
 const PREFIX = 'benchimg';

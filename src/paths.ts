@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /**
  * Where tsmachine's own files live. The same relative layout is used in a
  * checkout (after `npm run build`) and in the packages (/usr/lib/tsmachine):
- *   ROOT/dist/tsmachine.mjs        the bundled CLI
+ *   ROOT/dist/tsmachine.cjs        the bundled CLI (bin/tsmachine.cjs runs it)
  *   ROOT/native/build/             libtsmachine.so, tsm-monitor
  *   ROOT/build/images/             built-in images (httpd)
  * TSMACHINE_ROOT overrides the search (tests, packaging).

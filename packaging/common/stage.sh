@@ -22,16 +22,17 @@ need() {
         [[ -e $tree/$f ]] || { echo "stage: $tree/$f is missing; run 'npm run build' first" >&2; exit 1; }
     done
 }
-need dist/tsmachine.mjs native/build/libtsmachine.so native/build/tsm-monitor build/images/httpd \
+need dist/tsmachine.cjs bin/tsmachine.cjs native/build/libtsmachine.so native/build/tsm-monitor build/images/httpd \
     node_modules/koffi/package.json node_modules/koffi/index.js "node_modules/koffi/build/koffi/$triplet/koffi.node"
 
 rm -rf "$dest"
-install -d -m 0755 "$lib/dist" "$lib/native/build" "$lib/build/images" \
+install -d -m 0755 "$lib/bin" "$lib/dist" "$lib/native/build" "$lib/build/images" \
     "$lib/node_modules/koffi/build/koffi/$triplet" \
     "$dest/usr/bin" "$dest/usr/lib/systemd/system" "$dest/usr/share/man/man1" "$dest/usr/share/man/man5" \
     "$dest/usr/share/bash-completion/completions" "$dest/etc/tsmachine"
 
-install -m 0644 "$tree/dist/tsmachine.mjs" "$lib/dist/"
+install -m 0644 "$tree/dist/tsmachine.cjs" "$lib/dist/"
+install -m 0755 "$tree/bin/tsmachine.cjs" "$lib/bin/"
 install -m 0644 "$tree/native/build/libtsmachine.so" "$lib/native/build/"
 install -m 0755 "$tree/native/build/tsm-monitor" "$lib/native/build/"
 # The image keeps its own modes and symlinks (busybox applets); ownership
@@ -48,7 +49,7 @@ install -m 0644 "$k/build/koffi/$triplet/koffi.node" "$lib/node_modules/koffi/bu
 # units and sudo from picking up another node on PATH.
 cat > "$dest/usr/bin/tsmachine" <<'SHIM'
 #!/bin/sh
-exec /usr/bin/node /usr/lib/tsmachine/dist/tsmachine.mjs "$@"
+exec /usr/bin/node /usr/lib/tsmachine/bin/tsmachine.cjs "$@"
 SHIM
 chmod 0755 "$dest/usr/bin/tsmachine"
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The checkout's CLI; this file runs from build/test/integration/. */
-export const CLI = fileURLToPath(new URL('../../../bin/tsmachine.mjs', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../../bin/tsmachine.cjs', import.meta.url));
 
 export interface RunResult {
   code: number;
@@ -19,7 +19,7 @@ export interface RunResult {
 }
 
 /**
- * Run `node bin/tsmachine.mjs ...args`, capturing output. Never throws for a
+ * Run `node bin/tsmachine.cjs ...args`, capturing output. Never throws for a
  * non-zero exit: assert on `code`. A run past `timeoutMs` is killed and
  * reported with code 124, its output so far, and a note on stderr.
  */

@@ -39,7 +39,7 @@ test('dpkg -i: installed with the guest\'s packages, the unit known to systemd',
   assert.equal(unitProperty(`tsmachine@${NAME}.service`, 'LoadState'), 'loaded');
   // the files dpkg knows: shim, bundle, native stage, koffi for this platform, the unit, man pages
   const files = ok(await run('dpkg', ['-L', 'tsmachine']), 'dpkg -L');
-  for (const f of [BIN, '/usr/lib/tsmachine/dist/tsmachine.mjs', '/usr/lib/tsmachine/native/build/libtsmachine.so',
+  for (const f of [BIN, '/usr/lib/tsmachine/dist/tsmachine.cjs', '/usr/lib/tsmachine/bin/tsmachine.cjs', '/usr/lib/tsmachine/native/build/libtsmachine.so',
     '/usr/lib/tsmachine/native/build/tsm-monitor', '/usr/lib/tsmachine/node_modules/koffi/build/koffi/linux_x64/koffi.node',
     '/usr/lib/systemd/system/tsmachine@.service', '/usr/share/man/man1/tsmachine.1.gz', '/etc/tsmachine']) {
     assert.ok(files.split('\n').includes(f), `dpkg -L lists ${f}`);

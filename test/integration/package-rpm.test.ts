@@ -31,7 +31,7 @@ after(async () => {
 
 test('rpm -qlp: the program, koffi for this platform, the unit, man pages, completion, license', { skip }, async () => {
   const files = ok(await run('rpm', ['-qlp', packageFile('rpm')]), 'rpm -qlp').split('\n');
-  for (const f of ['/usr/bin/tsmachine', '/usr/lib/tsmachine/dist/tsmachine.mjs', '/usr/lib/tsmachine/native/build/libtsmachine.so',
+  for (const f of ['/usr/bin/tsmachine', '/usr/lib/tsmachine/dist/tsmachine.cjs', '/usr/lib/tsmachine/bin/tsmachine.cjs', '/usr/lib/tsmachine/native/build/libtsmachine.so',
     '/usr/lib/tsmachine/native/build/tsm-monitor', '/usr/lib/tsmachine/node_modules/koffi/build/koffi/linux_x64/koffi.node',
     '/usr/lib/systemd/system/tsmachine@.service', '/usr/share/man/man1/tsmachine.1.gz', '/usr/share/man/man5/tsmachine.tsmachine.5.gz',
     '/usr/share/bash-completion/completions/tsmachine', '/usr/share/licenses/tsmachine/copyright', '/etc/tsmachine']) {

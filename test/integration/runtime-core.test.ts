@@ -177,7 +177,7 @@ test('bad input: one-line error, exit 125, no unit, mount or state left behind',
   assert.equal(mounts(), before.mounts, 'no mount left behind');
   for (const n of ['bad1', 'bad2', 'bad4', 'bad5', 'bad6', 'bad7'])
     assert.ok(!existsSync(`/var/lib/tsmachine/containers/${n}`) && !existsSync(`/run/tsmachine/${n}`), `no state for ${n}`);
-  const notRoot = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '/mnt/host/bin/tsmachine.mjs', 'start', 'x', '--image', 'httpd']);
+  const notRoot = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '/mnt/host/bin/tsmachine.cjs', 'start', 'x', '--image', 'httpd']);
   assert.equal(notRoot.code, 125);
   assert.match(notRoot.stderr, /must run as root/);
 });

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../../src/paths.js';
+
+/**
+ * bin/tsmachine.cjs runs the bundle with a V8 code cache: written by root at
+ * exit when missing or rejected, accepted on the next start, upgraded to the
+ * "full" kind only by a runtime verb that succeeded.
+ */
+const LAUNCHER = join(ROOT, 'bin', 'tsmachine.cjs');
+const BUNDLE = join(ROOT, 'dist', 'tsmachine.cjs');
+const skip = !existsSync(BUNDLE) ? 'needs npm run build (dist/tsmachine.cjs)' : process.getuid?.() !== 0 ? 'the cache is written by root only' : false;
+
+function cli(dir: string, args: string[]): { code: number | null; cache: string; out: string } {
+  const r = spawnSync(process.execPath, [LAUNCHER, ...args], {
+    encoding: 'utf8', env: { ...process.env, TSMACHINE_V8_CACHE_DIR: dir, TSMACHINE_TRACE: '1' },
+  });
+  const cache = /^trace: code-cache (.*)$/m.exec(r.stderr)?.[1] ?? `no trace line in: ${r.stderr}`;
+  return { code: r.status, cache, out: r.stdout };
+}
+
+test('the code cache is written, accepted, replaced when corrupt, and upgraded only by a runtime verb that succeeded', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsm-v8-'));
+  try {
+    const first = cli(dir, ['--version']);
+    assert.equal(first.code, 0);
+    assert.equal(first.out.trim(), 'tsmachine 0.1.0', 'the bundle ran');
+    assert.equal(first.cache, 'none');
+    const files = readdirSync(dir);
+    assert.equal(files.length, 1);
+    assert.match(files[0]!, /\.light$/);
+
+    assert.equal(cli(dir, ['--help']).cache, 'light accepted');
+
+    // A usage error of a runtime verb compiled little: no full cache from it.
+    const failed = cli(dir, ['start']);
+    assert.equal(failed.code, 125);
+    assert.equal(failed.cache, 'light accepted');
+    assert.deepEqual(readdirSync(dir).map((f) => f.split('.').pop()), ['light']);
+
+    writeFileSync(join(dir, files[0]!), Buffer.alloc(4096, 7));
+    assert.equal(cli(dir, ['--version']).cache, 'light rejected');
+    assert.equal(cli(dir, ['--version']).cache, 'light accepted', 'rewritten after the rejection');
+
+    // Another bundle or Node: a different key; the stale file is removed on the next write.
+    writeFileSync(join(dir, 'v0.0.0-x64-1-1-1.full'), 'stale');
+    rmSync(join(dir, files[0]!));
+    assert.equal(cli(dir, ['--version']).cache, 'none');
+    assert.deepEqual(readdirSync(dir).map((f) => f.split('.').pop()), ['light'], 'the stale cache is gone');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
