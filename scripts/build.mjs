@@ -42,7 +42,7 @@ if (want('bundle')) timed('esbuild → dist/tsmachine.cjs', () => {
     // Minified: V8 pre-parses every function of the file on load, and at 266 KB
     // that cost 56 ms on top of Node's own start here; minified, 18 ms.
     // keep-names: error classes report their own name.
-    '--outfile=dist/tsmachine.cjs', '--external:koffi', '--log-level=warning', '--legal-comments=none',
+    '--outfile=dist/tsmachine.cjs', '--log-level=warning', '--legal-comments=none',
     '--minify', '--keep-names',
   ]);
 });

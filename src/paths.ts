@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * Where tsmachine's own files live. The same relative layout is used in a
  * checkout (after `npm run build`) and in the packages (/usr/lib/tsmachine):
  *   ROOT/dist/tsmachine.cjs        the bundled CLI (bin/tsmachine.cjs runs it)
- *   ROOT/native/build/             libtsmachine.so, tsm-monitor
+ *   ROOT/native/build/             tsmachine.node, tsm-monitor
  *   ROOT/build/images/             built-in images (httpd)
  * TSMACHINE_ROOT overrides the search (tests, packaging).
  */
@@ -25,7 +25,8 @@ function findRoot(): string {
 
 export const ROOT = findRoot();
 export const NATIVE_DIR = join(ROOT, 'native', 'build');
-export const NATIVE_LIB = join(NATIVE_DIR, 'libtsmachine.so');
+/** The Node-API binding of native/ (src/kernel/addon.ts loads it). */
+export const NATIVE_ADDON = join(NATIVE_DIR, 'tsmachine.node');
 export const MONITOR_BIN = join(NATIVE_DIR, 'tsm-monitor');
 export const BUILTIN_IMAGES = join(ROOT, 'build', 'images');
 

@@ -2,7 +2,7 @@
 # Lays out an installed tsmachine under DESTDIR from an already built tree
 # (after `npm run build`), for packaging/deb/build.sh and packaging/rpm/build.sh.
 #
-#   usage: stage.sh TREE DESTDIR KOFFI_TRIPLET
+#   usage: stage.sh TREE DESTDIR
 #
 # Everything of the program goes under /usr/lib/tsmachine/ with the same
 # relative layout as the checkout, so src/paths.ts finds its native stage and
@@ -11,7 +11,6 @@ set -euo pipefail
 
 tree=$(realpath "$1")
 dest=$2
-triplet=$3          # koffi's name for the platform: linux_x64, linux_arm64
 here=$(dirname "$(realpath "$0")")
 repo=$(realpath "$here/../..")
 lib=$dest/usr/lib/tsmachine
@@ -22,28 +21,23 @@ need() {
         [[ -e $tree/$f ]] || { echo "stage: $tree/$f is missing; run 'npm run build' first" >&2; exit 1; }
     done
 }
-need dist/tsmachine.cjs bin/tsmachine.cjs native/build/libtsmachine.so native/build/tsm-monitor build/images/httpd \
-    node_modules/koffi/package.json node_modules/koffi/index.js "node_modules/koffi/build/koffi/$triplet/koffi.node"
+need dist/tsmachine.cjs bin/tsmachine.cjs native/build/tsmachine.node native/build/tsm-monitor build/images/httpd
 
 rm -rf "$dest"
 install -d -m 0755 "$lib/bin" "$lib/dist" "$lib/native/build" "$lib/build/images" \
-    "$lib/node_modules/koffi/build/koffi/$triplet" \
     "$dest/usr/bin" "$dest/usr/lib/systemd/system" "$dest/usr/share/man/man1" "$dest/usr/share/man/man5" \
     "$dest/usr/share/bash-completion/completions" "$dest/etc/tsmachine"
 
 install -m 0644 "$tree/dist/tsmachine.cjs" "$lib/dist/"
-install -m 0755 "$tree/bin/tsmachine.cjs" "$lib/bin/"
-install -m 0644 "$tree/native/build/libtsmachine.so" "$lib/native/build/"
+# The shim below runs it with /usr/bin/node: no "#!/usr/bin/env node" here,
+# which would pick whatever node comes first on PATH.
+sed '1{/^#!/d}' "$tree/bin/tsmachine.cjs" > "$lib/bin/tsmachine.cjs"
+chmod 0644 "$lib/bin/tsmachine.cjs"
+install -m 0644 "$tree/native/build/tsmachine.node" "$lib/native/build/"
 install -m 0755 "$tree/native/build/tsm-monitor" "$lib/native/build/"
 # The image keeps its own modes and symlinks (busybox applets); ownership
 # becomes root's under fakeroot / rpmbuild.
 cp -a "$tree/build/images/httpd" "$lib/build/images/"
-
-# koffi: only what `require('koffi')` loads on this platform, not the 28 MB of
-# prebuilt binaries for every OS it ships.
-k=$tree/node_modules/koffi
-install -m 0644 "$k/package.json" "$k/index.js" "$lib/node_modules/koffi/"
-install -m 0644 "$k/build/koffi/$triplet/koffi.node" "$lib/node_modules/koffi/build/koffi/$triplet/"
 
 # /usr/bin/tsmachine: Debian's node is /usr/bin/node; an absolute path keeps
 # units and sudo from picking up another node on PATH.
@@ -59,8 +53,6 @@ gzip -9n < "$repo/man/tsmachine.tsmachine.5" > "$dest/usr/share/man/man5/tsmachi
 chmod 0644 "$dest/usr/share/man/man1/tsmachine.1.gz" "$dest/usr/share/man/man5/tsmachine.tsmachine.5.gz"
 install -m 0644 "$repo/completion/tsmachine.bash" "$dest/usr/share/bash-completion/completions/tsmachine"
 
-# Strip the native code (debug info is for the build tree, not the package);
-# koffi's license text is in the package's copyright file instead.
-strip --strip-unneeded --remove-section=.comment --remove-section=.note \
-    "$lib/native/build/libtsmachine.so" "$lib/node_modules/koffi/build/koffi/$triplet/koffi.node"
+# Strip the native code: debug info is for the build tree, not the package.
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$lib/native/build/tsmachine.node"
 strip --remove-section=.comment --remove-section=.note "$lib/native/build/tsm-monitor"

@@ -23,15 +23,6 @@ done
 upstream=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$repo/package.json" | head -n1)
 version="$upstream-${TSM_DEB_REVISION:-1}"
 arch=$(dpkg --print-architecture)
-case $arch in
-    amd64) triplet=linux_x64 ;;
-    arm64) triplet=linux_arm64 ;;
-    i386) triplet=linux_ia32 ;;
-    armhf) triplet=linux_armhf ;;
-    riscv64) triplet=linux_riscv64d ;;
-    loong64) triplet=linux_loong64 ;;
-    *) echo "deb: no koffi prebuilt for $arch" >&2; exit 1 ;;
-esac
 maintainer=${TSM_MAINTAINER:-tsmachine maintainers <tsmachine@packages.invalid>}
 # Reproducible dates: the last commit's, unless the caller fixes one.
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
@@ -40,7 +31,7 @@ export SOURCE_DATE_EPOCH=$epoch
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
-bash "$repo/packaging/common/stage.sh" "$tree" "$root" "$triplet"
+bash "$repo/packaging/common/stage.sh" "$tree" "$root"
 
 # Debian's documentation: copyright and a changelog.
 doc=$root/usr/share/doc/tsmachine
@@ -55,9 +46,9 @@ install -m 0644 "$here/copyright" "$doc/copyright"
 } | gzip -9n > "$doc/changelog.Debian.gz"
 chmod 0644 "$doc/changelog.Debian.gz"
 
-# The oldest glibc the native stage and koffi need (their highest GLIBC_x.y symbol version).
+# The oldest glibc the native code needs (its highest GLIBC_x.y symbol version).
 libc=libc6
-glibc=$(find "$root/usr/lib/tsmachine/native" "$root/usr/lib/tsmachine/node_modules" -type f \( -name '*.so' -o -name '*.node' -o -perm -u+x \) -print0 |
+glibc=$(find "$root/usr/lib/tsmachine/native" -type f \( -name '*.so' -o -name '*.node' -o -perm -u+x \) -print0 |
     xargs -0 objdump -T 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1 || true)
 [[ -n $glibc ]] && libc="libc6 (>= $glibc)"
 

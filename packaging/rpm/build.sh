@@ -16,15 +16,6 @@ out=$(realpath -m "${2:-$tree/dist}")
 command -v rpmbuild >/dev/null || { echo "rpm: rpmbuild is needed (apt-get install rpm)" >&2; exit 1; }
 
 version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$repo/package.json" | head -n1)
-arch=$(uname -m)
-case $arch in
-    x86_64) triplet=linux_x64 ;;
-    aarch64) triplet=linux_arm64 ;;
-    i?86) triplet=linux_ia32 ;;
-    riscv64) triplet=linux_riscv64d ;;
-    loongarch64) triplet=linux_loong64 ;;
-    *) echo "rpm: no koffi prebuilt for $arch" >&2; exit 1 ;;
-esac
 packager=${TSM_MAINTAINER:-tsmachine maintainers <tsmachine@packages.invalid>}
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
 export SOURCE_DATE_EPOCH=$epoch
@@ -32,7 +23,7 @@ export SOURCE_DATE_EPOCH=$epoch
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 stage=$work/stage
-bash "$repo/packaging/common/stage.sh" "$tree" "$stage" "$triplet"
+bash "$repo/packaging/common/stage.sh" "$tree" "$stage"
 install -d -m 0755 "$stage/usr/share/licenses/tsmachine"
 install -m 0644 "$repo/packaging/deb/copyright" "$stage/usr/share/licenses/tsmachine/copyright"
 

@@ -1,7 +1,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 
 /**
- * The runtime and its effects (koffi, the D-Bus client, netlink) load only
+ * The runtime and its effects (the native binding, the D-Bus client) load only
  * for verbs that need them, so `--help` and argument errors answer without
  * loading native code.
  */

@@ -1,5 +1,5 @@
 import { encodeExec } from './encode.js';
-import { failure, nativeLib, type NativeResult } from './native.js';
+import { failure, nativeAddon } from './addon.js';
 import { handOverPty } from './pty.js';
 import type { ExecRequest, ParkedExec } from './types.js';
 import { waitExit } from './wait.js';
@@ -9,13 +9,11 @@ import { waitExit } from './wait.js';
  * can attach it to the container's scope before it runs anything.
  */
 export function execInContainer(req: ExecRequest): ParkedExec {
-  const lib = nativeLib();
-  const blob = encodeExec(req);
-  const out: Partial<NativeResult> = {};
-  if (lib.exec(blob, blob.length, out) !== 0) throw failure(out);
-  const pid = out.pid ?? -1;
-  const stagePid = out.stage_pid ?? -1;
-  let syncFd = out.sync_fd ?? -1;
+  const lib = nativeAddon();
+  const out = lib.exec(encodeExec(req));
+  if (out.rc !== 0) throw failure(out);
+  const { pid, stagePid } = out;
+  let syncFd = out.syncFd;
   let waited: Promise<number> | null = null;
 
   return {
@@ -24,13 +22,13 @@ export function execInContainer(req: ExecRequest): ParkedExec {
       if (syncFd < 0) throw new Error('exec already released or aborted');
       const fd = syncFd;
       syncFd = -1;
-      const res: Partial<NativeResult> = {};
-      if (lib.release(fd, res) !== 0) {
+      const res = lib.release(fd);
+      if (res.rc !== 0) {
         // the stage is our child: reap it so no zombie is left behind
         waited ??= waitExit(stagePid);
         throw failure(res);
       }
-      handOverPty(req.stdio, res.pty_fd ?? -1);
+      handOverPty(req.stdio, res.ptyFd);
     },
     // The stage exits with the payload's status; it, not the payload, is our child.
     wait(): Promise<number> {

@@ -1,8 +1,10 @@
 import { closeSync, openSync } from 'node:fs';
 import { errnoName, KernelError } from './errors.js';
-import { nativeLib } from './native.js';
+import { nativeAddon } from './addon.js';
 
 const EWOULDBLOCK = 11;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
 
 export interface Lock {
   release(): void;
@@ -16,7 +18,7 @@ export interface Lock {
  */
 export function acquireLock(path: string, options: { wait?: boolean } = {}): Lock {
   const fd = openSync(path, 'a', 0o600); // Node opens with O_CLOEXEC: stages and payloads never inherit it
-  const r = nativeLib().flock(fd, options.wait ? 1 : 0);
+  const r = nativeAddon().flock(fd, LOCK_EX | (options.wait ? 0 : LOCK_NB));
   if (r < 0) {
     closeSync(fd);
     throw new KernelError({ stage: 'kernel', syscall: 'flock', what: -r === EWOULDBLOCK ? 'held by another process' : '', errno: -r, path });

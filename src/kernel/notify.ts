@@ -1,5 +1,5 @@
 import { KernelError } from './errors.js';
-import { nativeLib } from './native.js';
+import { nativeAddon } from './addon.js';
 
 /**
  * sd_notify(3): tells the service manager about our state ("READY=1",
@@ -7,7 +7,7 @@ import { nativeLib } from './native.js';
  */
 export function sdNotify(state: string, socketPath: string | undefined = process.env.NOTIFY_SOCKET): boolean {
   if (!socketPath) return false;
-  const r = nativeLib().notify(socketPath, state);
+  const r = nativeAddon().notify(socketPath, state);
   if (r < 0) throw new KernelError({ stage: 'kernel', syscall: 'sendto', what: 'sd_notify', errno: -r, path: socketPath });
   return true;
 }

@@ -1,7 +1,7 @@
 import { closeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { KernelError } from './errors.js';
-import { nativeLib } from './native.js';
+import { nativeAddon } from './addon.js';
 import type { StdioPlan } from './types.js';
 
 /** Gives the master that release() brought back to the plan's owner (or closes a stray one). */
@@ -16,7 +16,7 @@ export function handOverPty(stdio: StdioPlan | undefined, fd: number): void {
 
 /** TIOCSWINSZ on a pty master; the kernel sends SIGWINCH to the payload's foreground group. */
 export function setWindowSize(fd: number, rows: number, cols: number): void {
-  const r = nativeLib().setWinsize(fd, rows, cols);
+  const r = nativeAddon().setWinsize(fd, rows, cols);
   if (r < 0) throw new KernelError({ stage: 'kernel', syscall: 'ioctl', what: 'TIOCSWINSZ', errno: -r, path: '' });
 }
 

@@ -1,5 +1,5 @@
 import { encodeSpawn } from './encode.js';
-import { failure, nativeLib, type NativeResult } from './native.js';
+import { failure, nativeAddon } from './addon.js';
 import { handOverPty } from './pty.js';
 import type { ParkedContainer, SpawnRequest } from './types.js';
 
@@ -9,13 +9,12 @@ import type { ParkedContainer, SpawnRequest } from './types.js';
  * nothing yet. Synchronous: it only forks, which takes milliseconds.
  */
 export function spawnContainer(req: SpawnRequest): ParkedContainer {
-  const lib = nativeLib();
-  const blob = encodeSpawn(req);
-  const out: Partial<NativeResult> = {};
-  if (lib.spawn(blob, blob.length, out) !== 0) throw failure(out);
-  const initPid = out.pid ?? -1;
-  const monitorPid = out.stage_pid ?? -1;
-  let syncFd = out.sync_fd ?? -1;
+  const lib = nativeAddon();
+  const out = lib.spawn(encodeSpawn(req));
+  if (out.rc !== 0) throw failure(out);
+  const initPid = out.pid;
+  const monitorPid = out.stagePid;
+  let syncFd = out.syncFd;
 
   return {
     initPid,
@@ -24,9 +23,9 @@ export function spawnContainer(req: SpawnRequest): ParkedContainer {
       if (syncFd < 0) throw new Error('container already released or aborted');
       const fd = syncFd;
       syncFd = -1; // the native side closes it either way
-      const res: Partial<NativeResult> = {};
-      if (lib.release(fd, res) !== 0) throw failure(res);
-      handOverPty(req.stdio, res.pty_fd ?? -1);
+      const res = lib.release(fd);
+      if (res.rc !== 0) throw failure(res);
+      handOverPty(req.stdio, res.ptyFd);
     },
     abort(): void {
       const fd = syncFd;

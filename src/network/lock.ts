@@ -1,4 +1,4 @@
-import { koffi } from '../kernel/koffi.js';
+import { nativeAddon } from '../kernel/addon.js';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,12 +16,6 @@ const LOCK_UN = 8;
 const EWOULDBLOCK = 11;
 const EINTR = 4;
 
-type Flock = (fd: number, op: number) => number;
-let flockFn: Flock | null = null;
-function flock(): Flock {
-  flockFn ??= koffi().load('libc.so.6').func('int flock(int fd, int op)') as Flock;
-  return flockFn;
-}
 
 export async function withLock<T>(path: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
@@ -30,8 +24,9 @@ export async function withLock<T>(path: string, fn: () => T | Promise<T>, timeou
     const deadline = Date.now() + timeoutMs;
     let delay = 1;
     for (;;) {
-      if (flock()(fd, LOCK_EX | LOCK_NB) === 0) break;
-      const e = koffi().errno();
+      const r = nativeAddon().flock(fd, LOCK_EX | LOCK_NB);
+      if (r === 0) break;
+      const e = -r;
       if (e !== EWOULDBLOCK && e !== EINTR) throw new NetworkError(`flock(${path}): errno ${e}`);
       if (Date.now() > deadline) throw new NetworkError(`timed out after ${timeoutMs} ms waiting for the lock ${path}`);
       await sleep(delay);
@@ -40,7 +35,7 @@ export async function withLock<T>(path: string, fn: () => T | Promise<T>, timeou
     try {
       return await fn();
     } finally {
-      flock()(fd, LOCK_UN);
+      nativeAddon().flock(fd, LOCK_UN);
     }
   } finally {
     closeSync(fd);

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import {
   installDeb, machines, ok, packageFile, packageTestsSkip, removePackages, run, unitProperty, waitUntil,
   TEMPLATE, TRAP_PAYLOAD,
@@ -37,13 +37,14 @@ test('dpkg -i: installed with the guest\'s packages, the unit known to systemd',
   // postinst's daemon-reload: systemd knows the template from /usr/lib
   assert.match(unitProperty(`tsmachine@${NAME}.service`, 'FragmentPath'), TEMPLATE);
   assert.equal(unitProperty(`tsmachine@${NAME}.service`, 'LoadState'), 'loaded');
-  // the files dpkg knows: shim, bundle, native stage, koffi for this platform, the unit, man pages
+  // the files dpkg knows: shim, launcher, bundle, native binding and monitor, the unit, man pages
   const files = ok(await run('dpkg', ['-L', 'tsmachine']), 'dpkg -L');
-  for (const f of [BIN, '/usr/lib/tsmachine/dist/tsmachine.cjs', '/usr/lib/tsmachine/bin/tsmachine.cjs', '/usr/lib/tsmachine/native/build/libtsmachine.so',
-    '/usr/lib/tsmachine/native/build/tsm-monitor', '/usr/lib/tsmachine/node_modules/koffi/build/koffi/linux_x64/koffi.node',
+  for (const f of [BIN, '/usr/lib/tsmachine/dist/tsmachine.cjs', '/usr/lib/tsmachine/bin/tsmachine.cjs', '/usr/lib/tsmachine/native/build/tsmachine.node',
+    '/usr/lib/tsmachine/native/build/tsm-monitor',
     '/usr/lib/systemd/system/tsmachine@.service', '/usr/share/man/man1/tsmachine.1.gz', '/etc/tsmachine']) {
     assert.ok(files.split('\n').includes(f), `dpkg -L lists ${f}`);
   }
+  assert.ok(!files.includes('/node_modules/'), 'no npm modules: the native binding is our own');
 });
 
 test('/usr/bin/tsmachine runs on Debian\'s /usr/bin/node (v18), not /usr/local/bin/node', { skip }, async () => {
@@ -96,13 +97,16 @@ test('the installed tsmachine starts httpd: machinectl lists it, the page is ser
     follower.kill('SIGKILL');
   }
 
+  // The launcher kept V8's code for the next command (root only, /var/cache).
+  assert.ok(readdirSync('/var/cache/tsmachine/v8').some((f) => f.endsWith('.full')), 'a code cache after start succeeded');
+
   ok(await run(BIN, ['rm', '--force', NAME], { timeoutMs: 60_000 }), 'rm --force');
   assert.equal((await machines()).find((m) => m.machine === NAME), undefined, 'machine gone');
   assert.equal(unitProperty(unit, 'ActiveState'), 'inactive');
   assert.ok(!existsSync(`/var/lib/tsmachine/containers/${NAME}`), 'container directory removed');
 });
 
-test('dpkg --purge: a running tsmachine@ instance is stopped; unit, /etc/tsmachine, /var/lib/tsmachine and the enablement links go', { skip }, async () => {
+test('dpkg --purge: a running tsmachine@ instance is stopped; unit, /etc/tsmachine, /var/lib/tsmachine, the code cache and the enablement links go', { skip }, async () => {
   const unit = `tsmachine@${SVC}.service`;
   mkdirSync('/etc/tsmachine', { recursive: true });
   writeFileSync(`/etc/tsmachine/${SVC}.tsmachine`, `${TRAP_PAYLOAD}[Files]\nImage=httpd\n\n[Network]\nMode=none\n`);
@@ -120,7 +124,7 @@ test('dpkg --purge: a running tsmachine@ instance is stopped; unit, /etc/tsmachi
   assert.ok(!existsSync(`/proc/${leader}`), 'the container\'s init is gone');
   assert.ok(!(await machines()).some((m) => m.machine === SVC), 'machine gone');
   for (const gone of ['/usr/lib/systemd/system/tsmachine@.service', BIN, '/usr/lib/tsmachine', '/etc/tsmachine', '/var/lib/tsmachine',
-    '/etc/systemd/system/machines.target.wants/tsmachine@debsvc.service']) {
+    '/var/cache/tsmachine', '/etc/systemd/system/machines.target.wants/tsmachine@debsvc.service']) {
     assert.ok(!existsSync(gone), `${gone} removed`);
   }
   // systemd forgot the template (postrm's daemon-reload)

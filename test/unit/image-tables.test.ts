@@ -7,7 +7,6 @@ import { sanitizeName, storePaths } from '../../src/image/store-paths.js';
 import { checkLowerdirBudget, lowerdirOption, LOWERDIR_BUDGET, PAGE } from '../../src/image/lowerdir.js';
 import { ociArch } from '../../src/image/oci.js';
 import { parsePax } from '../../src/image/tar-reader.js';
-import { makedev } from '../../src/kernel/fsops.js';
 
 test('member paths: relative ones normalised, absolute and .. refused', () => {
   const ok: [string, string[]][] = [
@@ -75,12 +74,6 @@ test('pax records are parsed as bytes (binary xattr values)', () => {
   assert.deepEqual(m.get('SCHILY.xattr.security.capability'), bin);
   assert.throws(() => parsePax(Buffer.from('99 path=x\n'), 'x'), ImageError);
   assert.throws(() => parsePax(Buffer.from('abc'), 'x'), ImageError);
-});
-
-test('makedev matches glibc', () => {
-  assert.equal(makedev(1, 3), 0x103n);
-  assert.equal(makedev(8, 17), 0x811n);
-  assert.equal(makedev(259, 65536), (259n << 8n) | (65536n << 12n));
 });
 
 test('60 layers fit one page of overlay options under the default STATE_DIR', () => {

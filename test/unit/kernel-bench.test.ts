@@ -2,13 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
-import { nativeLib, nativeLoadMs } from '../../src/kernel/native.js';
+import { addonLoadMs, nativeAddon } from '../../src/kernel/addon.js';
 import { ensureNative, type Fixture, makeFixture, skipReason } from './kernel-fixture.js';
 
 /**
  * Not a benchmark suite, a budget check that also prints the numbers the
  * design rests on: spawn→release latency, the resident monitor's size, and
- * what loading koffi costs.
+ * what loading the native binding costs.
  */
 describe('kernel costs', { skip: skipReason() ?? false }, () => {
   let f: Fixture;
@@ -18,9 +18,9 @@ describe('kernel costs', { skip: skipReason() ?? false }, () => {
   });
   after(() => f.cleanup());
 
-  test('koffi load', (t) => {
-    nativeLib();
-    t.diagnostic(`koffi load + declarations: ${nativeLoadMs.toFixed(1)} ms`);
+  test('native binding load', (t) => {
+    nativeAddon();
+    t.diagnostic(`tsmachine.node load: ${addonLoadMs.toFixed(1)} ms`);
   });
 
   test('spawn→release of /bin/true, median of 20', async (t) => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MONITOR_BIN, NATIVE_DIR, NATIVE_LIB, ROOT } from '../../src/paths.js';
+import { MONITOR_BIN, NATIVE_DIR, NATIVE_ADDON, ROOT } from '../../src/paths.js';
 import type { SpawnRequest } from '../../src/kernel/types.js';
 
 /**
@@ -21,9 +21,9 @@ export function skipReason(): string | null {
 
 /** Builds native/ when the library or monitor is missing (tests may run before `npm run build`). */
 export function ensureNative(): void {
-  if (existsSync(NATIVE_LIB) && existsSync(MONITOR_BIN)) return;
+  if (existsSync(NATIVE_ADDON) && existsSync(MONITOR_BIN)) return;
   execFileSync('make', ['-s', '-C', join(ROOT, 'native')], { stdio: 'inherit' });
-  if (!existsSync(NATIVE_LIB)) throw new Error(`no ${NATIVE_LIB} after make (NATIVE_DIR ${NATIVE_DIR})`);
+  if (!existsSync(NATIVE_ADDON)) throw new Error(`no ${NATIVE_ADDON} after make (NATIVE_DIR ${NATIVE_DIR})`);
 }
 
 export interface Fixture {

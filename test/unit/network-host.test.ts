@@ -17,7 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NATIVE_LIB } from '../../src/paths.js';
+import { NATIVE_ADDON } from '../../src/paths.js';
 import { NetworkError, parseNetworkOptions, setupNetwork, teardownNetwork, type NetworkOptions, type NetworkResult } from '../../src/network/index.js';
 import { readBoundSockets } from '../../src/network/host-ports.js';
 
@@ -32,7 +32,7 @@ function missing(): string | null {
   for (const tool of ['unshare', 'nsenter', 'ip', 'nft', 'curl', 'busybox']) {
     if (spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]).status !== 0) return `needs ${tool} (apt install nftables iproute2 curl busybox-static)`;
   }
-  if (!existsSync(NATIVE_LIB)) return `needs ${NATIVE_LIB} (make -C native)`;
+  if (!existsSync(NATIVE_ADDON)) return `needs ${NATIVE_ADDON} (make -C native)`;
   if (spawnSync('unshare', ['--net', 'true']).status !== 0) return 'cannot create network namespaces here';
   return null;
 }

@@ -1,0 +1,608 @@
+/*
+ * tsmachine.node: the Node-API binding of the native library (native/src/).
+ *
+ * Why our own binding and not koffi (which the first version used): in the
+ * test VM, require('koffi') cost 300-330 ms of every command (its C++
+ * runtime and type registry coming up), this module ~30 ms; every runtime
+ * verb needs native code at least for the per-name flock, so that was paid
+ * by each start, stop and exec. Node-API is ABI-stable, so one build loads in
+ * Node 18, 20 and 22. The surface is small and fixed: the stages' entry
+ * points, a few syscalls Node lacks, rtnetlink and libnftables.
+ *
+ * Conventions (src/kernel/addon.ts types them): a number >= 0 is success, a
+ * negative number is -errno captured right after the call; spawn, exec and
+ * release return the tsm_result as an object. Argument mistakes throw a
+ * TypeError (they are programming errors, not runtime conditions).
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <dlfcn.h>
+#include <errno.h>
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include "../src/api.h"
+#include "../src/netlink.h"
+
+/* ---- arguments and results ------------------------------------------- */
+
+static bool args(napi_env env, napi_callback_info info, size_t want, napi_value *argv)
+{
+	size_t argc = want;
+	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+		napi_throw_type_error(env, NULL, "tsmachine.node: too few arguments");
+		return false;
+	}
+	return true;
+}
+
+static bool arg_int(napi_env env, napi_value v, int32_t *out)
+{
+	if (napi_get_value_int32(env, v, out) == napi_ok)
+		return true;
+	napi_throw_type_error(env, NULL, "tsmachine.node: expected a number");
+	return false;
+}
+
+static bool arg_uint(napi_env env, napi_value v, uint32_t *out)
+{
+	if (napi_get_value_uint32(env, v, out) == napi_ok)
+		return true;
+	napi_throw_type_error(env, NULL, "tsmachine.node: expected an unsigned number");
+	return false;
+}
+
+/* A JS string as a malloc'd C string; the caller frees it. NUL inside is refused. */
+static char *arg_str(napi_env env, napi_value v)
+{
+	size_t len;
+	if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+		napi_throw_type_error(env, NULL, "tsmachine.node: expected a string");
+		return NULL;
+	}
+	char *s = malloc(len + 1);
+	if (!s) {
+		napi_throw_error(env, NULL, "tsmachine.node: out of memory");
+		return NULL;
+	}
+	napi_get_value_string_utf8(env, v, s, len + 1, &len);
+	if (strlen(s) != len) {
+		free(s);
+		napi_throw_type_error(env, NULL, "tsmachine.node: string contains NUL");
+		return NULL;
+	}
+	return s;
+}
+
+static bool arg_buf(napi_env env, napi_value v, void **data, size_t *len)
+{
+	bool is = false;
+	if (napi_is_buffer(env, v, &is) == napi_ok && is && napi_get_buffer_info(env, v, data, len) == napi_ok)
+		return true;
+	napi_throw_type_error(env, NULL, "tsmachine.node: expected a Buffer");
+	return false;
+}
+
+static napi_value num(napi_env env, int64_t n)
+{
+	napi_value v = NULL;
+	napi_create_int64(env, n, &v);
+	return v;
+}
+
+static napi_value undefined(napi_env env)
+{
+	napi_value v = NULL;
+	napi_get_undefined(env, &v);
+	return v;
+}
+
+static void set_num(napi_env env, napi_value o, const char *key, int64_t n)
+{
+	napi_set_named_property(env, o, key, num(env, n));
+}
+
+/* A fixed char array of tsm_result (always terminated, but bounded anyway). */
+static void set_str(napi_env env, napi_value o, const char *key, const char *s, size_t cap)
+{
+	napi_value v = NULL;
+	napi_create_string_utf8(env, s, strnlen(s, cap), &v);
+	napi_set_named_property(env, o, key, v);
+}
+
+static napi_value result(napi_env env, int rc, const struct tsm_result *r)
+{
+	napi_value o = NULL;
+	if (napi_create_object(env, &o) != napi_ok)
+		return NULL;
+	set_num(env, o, "rc", rc);
+	set_num(env, o, "pid", r->pid);
+	set_num(env, o, "stagePid", r->stage_pid);
+	set_num(env, o, "syncFd", r->sync_fd);
+	set_num(env, o, "ptyFd", r->pty_fd);
+	set_num(env, o, "err", r->err);
+	set_str(env, o, "stage", r->stage, sizeof(r->stage));
+	set_str(env, o, "syscall", r->syscall, sizeof(r->syscall));
+	set_str(env, o, "what", r->what, sizeof(r->what));
+	set_str(env, o, "path", r->path, sizeof(r->path));
+	return o;
+}
+
+/* ---- the stages ------------------------------------------------------- */
+
+typedef int (*blob_fn)(const char *, size_t, struct tsm_result *);
+
+static napi_value call_blob(napi_env env, napi_callback_info info, blob_fn fn)
+{
+	napi_value argv[1];
+	void *data;
+	size_t len;
+	struct tsm_result r;
+	if (!args(env, info, 1, argv) || !arg_buf(env, argv[0], &data, &len))
+		return NULL;
+	int rc = fn(data, len, &r);
+	return result(env, rc, &r);
+}
+
+static napi_value js_spawn(napi_env env, napi_callback_info info)
+{
+	return call_blob(env, info, tsm_spawn);
+}
+
+static napi_value js_exec(napi_env env, napi_callback_info info)
+{
+	return call_blob(env, info, tsm_exec);
+}
+
+static napi_value js_release(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	int32_t fd;
+	struct tsm_result r;
+	if (!args(env, info, 1, argv) || !arg_int(env, argv[0], &fd))
+		return NULL;
+	int rc = tsm_release(fd, &r);
+	return result(env, rc, &r);
+}
+
+static napi_value js_abort(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	int32_t a, b, c;
+	if (!args(env, info, 3, argv) || !arg_int(env, argv[0], &a) || !arg_int(env, argv[1], &b) ||
+	    !arg_int(env, argv[2], &c))
+		return NULL;
+	tsm_abort(a, b, c);
+	return undefined(env);
+}
+
+static napi_value js_exec_abort(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	int32_t a, b, c;
+	if (!args(env, info, 3, argv) || !arg_int(env, argv[0], &a) || !arg_int(env, argv[1], &b) ||
+	    !arg_int(env, argv[2], &c))
+		return NULL;
+	tsm_exec_abort(a, b, c);
+	return undefined(env);
+}
+
+/* wait(pid): a Promise of the exit status (128+signal) or -errno. waitpid
+ * blocks on a libuv pool thread, never on the event loop. */
+struct wait_work {
+	napi_async_work work;
+	napi_deferred deferred;
+	int pid;
+	int status;
+};
+
+static void wait_execute(napi_env env, void *data)
+{
+	(void)env;
+	struct wait_work *w = data;
+	w->status = tsm_wait(w->pid);
+}
+
+static void wait_complete(napi_env env, napi_status status, void *data)
+{
+	struct wait_work *w = data;
+	napi_resolve_deferred(env, w->deferred, num(env, status == napi_ok ? w->status : -ECANCELED));
+	napi_delete_async_work(env, w->work);
+	free(w);
+}
+
+static napi_value js_wait(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], promise, name;
+	int32_t pid;
+	if (!args(env, info, 1, argv) || !arg_int(env, argv[0], &pid))
+		return NULL;
+	struct wait_work *w = calloc(1, sizeof(*w));
+	if (!w) {
+		napi_throw_error(env, NULL, "tsmachine.node: out of memory");
+		return NULL;
+	}
+	w->pid = pid;
+	if (napi_create_promise(env, &w->deferred, &promise) != napi_ok ||
+	    napi_create_string_utf8(env, "tsmachine.wait", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+	    napi_create_async_work(env, NULL, name, wait_execute, wait_complete, w, &w->work) != napi_ok ||
+	    napi_queue_async_work(env, w->work) != napi_ok) {
+		free(w);
+		napi_throw_error(env, NULL, "tsmachine.node: cannot queue wait");
+		return NULL;
+	}
+	return promise;
+}
+
+/* ---- syscalls Node lacks ---------------------------------------------- */
+
+static napi_value js_flock(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	int32_t fd, op;
+	if (!args(env, info, 2, argv) || !arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &op))
+		return NULL;
+	int r;
+	do
+		r = flock(fd, op);
+	while (r < 0 && errno == EINTR);
+	return num(env, r < 0 ? -errno : 0);
+}
+
+static napi_value js_notify(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	if (!args(env, info, 2, argv))
+		return NULL;
+	char *path = arg_str(env, argv[0]);
+	char *state = path ? arg_str(env, argv[1]) : NULL;
+	int rc = state ? tsm_notify(path, state) : 0;
+	free(path);
+	free(state);
+	return state ? num(env, rc) : NULL;
+}
+
+static napi_value js_set_winsize(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	int32_t fd, rows, cols;
+	if (!args(env, info, 3, argv) || !arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &rows) ||
+	    !arg_int(env, argv[2], &cols))
+		return NULL;
+	return num(env, tsm_set_winsize(fd, rows, cols));
+}
+
+static napi_value js_mknod(napi_env env, napi_callback_info info)
+{
+	napi_value argv[4];
+	uint32_t mode, major_, minor_;
+	if (!args(env, info, 4, argv) || !arg_uint(env, argv[1], &mode) || !arg_uint(env, argv[2], &major_) ||
+	    !arg_uint(env, argv[3], &minor_))
+		return NULL;
+	char *path = arg_str(env, argv[0]);
+	if (!path)
+		return NULL;
+	int r = mknod(path, mode, makedev(major_, minor_));
+	int err = errno;
+	free(path);
+	return num(env, r < 0 ? -err : 0);
+}
+
+static napi_value js_lsetxattr(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	void *value;
+	size_t len;
+	if (!args(env, info, 3, argv) || !arg_buf(env, argv[2], &value, &len))
+		return NULL;
+	char *path = arg_str(env, argv[0]);
+	char *name = path ? arg_str(env, argv[1]) : NULL;
+	if (!name) {
+		free(path);
+		return NULL;
+	}
+	int r = lsetxattr(path, name, value, len, 0);
+	int err = errno;
+	free(path);
+	free(name);
+	return num(env, r < 0 ? -err : 0);
+}
+
+/* lgetxattr (name given) or llistxattr (name NULL) into a Buffer, sized by
+ * asking first and retried when it grew in between; -errno on failure. */
+static napi_value xattr_buffer(napi_env env, const char *path, const char *name)
+{
+	for (;;) {
+		ssize_t n = name ? lgetxattr(path, name, NULL, 0) : llistxattr(path, NULL, 0);
+		if (n < 0)
+			return num(env, -errno);
+		char *buf = malloc(n ? (size_t)n : 1);
+		if (!buf)
+			return num(env, -ENOMEM);
+		ssize_t m = name ? lgetxattr(path, name, buf, (size_t)n) : llistxattr(path, buf, (size_t)n);
+		int err = errno;
+		if (m < 0) {
+			free(buf);
+			if (err == ERANGE)
+				continue;
+			return num(env, -err);
+		}
+		napi_value out = NULL;
+		napi_create_buffer_copy(env, (size_t)m, buf, NULL, &out);
+		free(buf);
+		return out;
+	}
+}
+
+static napi_value js_lgetxattr(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	if (!args(env, info, 2, argv))
+		return NULL;
+	char *path = arg_str(env, argv[0]);
+	char *name = path ? arg_str(env, argv[1]) : NULL;
+	napi_value out = name ? xattr_buffer(env, path, name) : NULL;
+	free(path);
+	free(name);
+	return out;
+}
+
+static napi_value js_llistxattr(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (!args(env, info, 1, argv))
+		return NULL;
+	char *path = arg_str(env, argv[0]);
+	napi_value out = path ? xattr_buffer(env, path, NULL) : NULL;
+	free(path);
+	return out;
+}
+
+/* ---- rtnetlink (netlink.c: -1 with errno → -errno here) --------------- */
+
+static napi_value nl_rc(napi_env env, int rc)
+{
+	return num(env, rc < 0 ? -errno : rc);
+}
+
+static napi_value js_nl_link_index(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (!args(env, info, 1, argv))
+		return NULL;
+	char *name = arg_str(env, argv[0]);
+	if (!name)
+		return NULL;
+	napi_value v = nl_rc(env, tsm_nl_link_index(name));
+	free(name);
+	return v;
+}
+
+static napi_value js_nl_bridge_add(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (!args(env, info, 1, argv))
+		return NULL;
+	char *name = arg_str(env, argv[0]);
+	if (!name)
+		return NULL;
+	napi_value v = nl_rc(env, tsm_nl_bridge_add(name));
+	free(name);
+	return v;
+}
+
+static napi_value js_nl_link_del(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (!args(env, info, 1, argv))
+		return NULL;
+	char *name = arg_str(env, argv[0]);
+	if (!name)
+		return NULL;
+	napi_value v = nl_rc(env, tsm_nl_link_del(name));
+	free(name);
+	return v;
+}
+
+static napi_value js_nl_veth_add(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	int32_t pid;
+	if (!args(env, info, 3, argv) || !arg_int(env, argv[2], &pid))
+		return NULL;
+	char *host = arg_str(env, argv[0]);
+	char *peer = host ? arg_str(env, argv[1]) : NULL;
+	napi_value v = peer ? nl_rc(env, tsm_nl_veth_add(host, peer, pid)) : NULL;
+	free(host);
+	free(peer);
+	return v;
+}
+
+static napi_value js_nl_l2_add(napi_env env, napi_callback_info info)
+{
+	napi_value argv[4];
+	int32_t parent, pid;
+	if (!args(env, info, 4, argv) || !arg_int(env, argv[1], &parent) || !arg_int(env, argv[3], &pid))
+		return NULL;
+	char *kind = arg_str(env, argv[0]);
+	char *name = kind ? arg_str(env, argv[2]) : NULL;
+	napi_value v = name ? nl_rc(env, tsm_nl_l2_add(kind, parent, name, pid)) : NULL;
+	free(kind);
+	free(name);
+	return v;
+}
+
+static napi_value js_nl_link_set(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	int32_t ifindex, master, up;
+	if (!args(env, info, 3, argv) || !arg_int(env, argv[0], &ifindex) || !arg_int(env, argv[1], &master) ||
+	    !arg_int(env, argv[2], &up))
+		return NULL;
+	return nl_rc(env, tsm_nl_link_set(ifindex, master, up));
+}
+
+static napi_value js_nl_hairpin(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	int32_t ifindex, on;
+	if (!args(env, info, 2, argv) || !arg_int(env, argv[0], &ifindex) || !arg_int(env, argv[1], &on))
+		return NULL;
+	return nl_rc(env, tsm_nl_brport_hairpin(ifindex, on));
+}
+
+static napi_value js_nl_addr_add(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	int32_t ifindex, prefix;
+	uint32_t addr;
+	if (!args(env, info, 3, argv) || !arg_int(env, argv[0], &ifindex) || !arg_uint(env, argv[1], &addr) ||
+	    !arg_int(env, argv[2], &prefix))
+		return NULL;
+	return nl_rc(env, tsm_nl_addr_add(ifindex, addr, prefix));
+}
+
+/* 0, or -(errno * 16 + step): the failing step (enum tsm_nl_step, < 16) rides along. */
+static napi_value js_nl_netns_configure(napi_env env, napi_callback_info info)
+{
+	napi_value argv[5];
+	int32_t pid, prefix;
+	uint32_t addr, gw;
+	if (!args(env, info, 5, argv) || !arg_int(env, argv[0], &pid) || !arg_uint(env, argv[2], &addr) ||
+	    !arg_int(env, argv[3], &prefix) || !arg_uint(env, argv[4], &gw))
+		return NULL;
+	char *ifname = arg_str(env, argv[1]);
+	if (!ifname)
+		return NULL;
+	int step = 0;
+	int rc = tsm_nl_netns_configure(pid, ifname, addr, prefix, gw, &step);
+	int err = errno;
+	free(ifname);
+	return num(env, rc < 0 ? -((int64_t)err * 16 + (step & 15)) : 0);
+}
+
+/* ---- libnftables, opened on first use (the nftables package may be absent) */
+
+static struct {
+	int state; /* 0 not tried, 1 loaded, -1 unavailable */
+	void *(*ctx_new)(uint32_t);
+	void (*ctx_free)(void *);
+	void (*set_output_flags)(void *, unsigned int);
+	int (*buffer_output)(void *);
+	int (*buffer_error)(void *);
+	const char *(*get_output)(void *);
+	const char *(*get_error)(void *);
+	int (*run)(void *, const char *);
+} nft;
+
+static bool nft_load(void)
+{
+	if (nft.state)
+		return nft.state > 0;
+	nft.state = -1;
+	void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return false;
+#define SYM(field, name)                                  \
+	do {                                              \
+		*(void **)(&nft.field) = dlsym(h, name); \
+		if (!nft.field)                           \
+			return false;                     \
+	} while (0)
+	SYM(ctx_new, "nft_ctx_new");
+	SYM(ctx_free, "nft_ctx_free");
+	SYM(set_output_flags, "nft_ctx_output_set_flags");
+	SYM(buffer_output, "nft_ctx_buffer_output");
+	SYM(buffer_error, "nft_ctx_buffer_error");
+	SYM(get_output, "nft_ctx_get_output_buffer");
+	SYM(get_error, "nft_ctx_get_error_buffer");
+	SYM(run, "nft_run_cmd_from_buffer");
+#undef SYM
+	nft.state = 1;
+	return true;
+}
+
+#define NFT_CTX_DEFAULT 0
+#define NFT_CTX_OUTPUT_JSON (1 << 4)
+
+/* nftRun(commands, json): { ok, stdout, stderr }, or null without libnftables.
+ * A fresh context per call: its buffers then hold this call's text only. */
+static napi_value js_nft_run(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2], out = NULL, v;
+	bool json = false;
+	if (!args(env, info, 2, argv) || napi_get_value_bool(env, argv[1], &json) != napi_ok)
+		return NULL;
+	char *cmds = arg_str(env, argv[0]);
+	if (!cmds)
+		return NULL;
+	void *ctx = nft_load() ? nft.ctx_new(NFT_CTX_DEFAULT) : NULL;
+	if (!ctx) {
+		free(cmds);
+		napi_get_null(env, &out);
+		return out;
+	}
+	if (json)
+		nft.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	nft.buffer_output(ctx);
+	nft.buffer_error(ctx);
+	int rc = nft.run(ctx, cmds);
+	const char *o = nft.get_output(ctx), *e = nft.get_error(ctx);
+	napi_create_object(env, &out);
+	napi_get_boolean(env, rc == 0, &v);
+	napi_set_named_property(env, out, "ok", v);
+	napi_create_string_utf8(env, o ? o : "", NAPI_AUTO_LENGTH, &v);
+	napi_set_named_property(env, out, "stdout", v);
+	napi_create_string_utf8(env, e ? e : "", NAPI_AUTO_LENGTH, &v);
+	napi_set_named_property(env, out, "stderr", v);
+	nft.ctx_free(ctx);
+	free(cmds);
+	return out;
+}
+
+/* ---- the module ------------------------------------------------------- */
+
+NAPI_MODULE_INIT()
+{
+	static const struct {
+		const char *name;
+		napi_callback fn;
+	} fns[] = {
+		{"spawn", js_spawn},
+		{"exec", js_exec},
+		{"release", js_release},
+		{"abort", js_abort},
+		{"execAbort", js_exec_abort},
+		{"wait", js_wait},
+		{"flock", js_flock},
+		{"notify", js_notify},
+		{"setWinsize", js_set_winsize},
+		{"mknod", js_mknod},
+		{"lsetxattr", js_lsetxattr},
+		{"lgetxattr", js_lgetxattr},
+		{"llistxattr", js_llistxattr},
+		{"nlLinkIndex", js_nl_link_index},
+		{"nlBridgeAdd", js_nl_bridge_add},
+		{"nlVethAdd", js_nl_veth_add},
+		{"nlL2Add", js_nl_l2_add},
+		{"nlLinkSet", js_nl_link_set},
+		{"nlHairpin", js_nl_hairpin},
+		{"nlAddrAdd", js_nl_addr_add},
+		{"nlLinkDel", js_nl_link_del},
+		{"nlNetnsConfigure", js_nl_netns_configure},
+		{"nftRun", js_nft_run},
+	};
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		napi_value f;
+		if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f) != napi_ok ||
+		    napi_set_named_property(env, exports, fns[i].name, f) != napi_ok)
+			return NULL;
+	}
+	return exports;
+}

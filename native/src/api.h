@@ -1,0 +1,26 @@
+/*
+ * What the runtime calls in the native library (through native/addon/,
+ * the Node-API binding). Everything returns 0 / a value, or -1 with a filled
+ * tsm_result, or -errno: callers never read errno after the fact.
+ */
+#ifndef TSM_API_H
+#define TSM_API_H
+
+#include <stddef.h>
+#include "sync.h"
+
+/* spawn.c: clone the parked child/init stages (SpawnRequest, encoded). */
+int tsm_spawn(const char *blob, size_t len, struct tsm_result *out);
+/* spawn.c: SYNC_GO to a parked init or exec payload, then its verdict. */
+int tsm_release(int syncfd, struct tsm_result *out);
+void tsm_abort(int init_pid, int monitor_pid, int syncfd);
+/* exec.c: join a running container (ExecRequest, encoded). */
+int tsm_exec(const char *blob, size_t len, struct tsm_result *out);
+void tsm_exec_abort(int pid, int stage_pid, int syncfd);
+
+/* util.c */
+int tsm_wait(int pid);
+int tsm_notify(const char *socket_path, const char *state);
+int tsm_set_winsize(int fd, int rows, int cols);
+
+#endif
