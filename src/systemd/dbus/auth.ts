@@ -11,9 +11,11 @@ export function externalAuthLine(uid: number): string {
 }
 
 /**
- * Run the handshake on a connected socket. Resolves with the server GUID
- * and any bytes that followed the server's OK (the start of the message
- * stream); BEGIN has been written when it resolves.
+ * Run the handshake on a connected socket. AUTH and BEGIN go out in one
+ * write, without waiting for OK, as sd-bus does: the caller may queue its
+ * Hello right behind them, so connecting costs one round trip, not two.
+ * Resolves with the server GUID and any bytes that followed the server's OK
+ * (the start of the message stream).
  */
 export function authenticate(socket: Socket, uid: number, address: string, timeoutMs: number): Promise<{ guid: string; rest: Buffer }> {
   return new Promise((resolve, reject) => {
@@ -38,7 +40,6 @@ export function authenticate(socket: Socket, uid: number, address: string, timeo
       const line = buffered.subarray(0, eol).toString('latin1');
       const rest = buffered.subarray(eol + 2);
       if (line.startsWith('OK ')) {
-        socket.write('BEGIN\r\n');
         done(null, { guid: line.slice(3).trim(), rest });
       } else if (line.startsWith('REJECTED')) {
         done(new DBusConnectionError(`authentication rejected as uid ${uid} (server offers: ${line.slice(8).trim() || 'nothing'})`, address));
@@ -51,6 +52,6 @@ export function authenticate(socket: Socket, uid: number, address: string, timeo
     socket.on('error', onError);
     socket.on('close', onClose);
     // The protocol starts with one NUL byte (it carries credentials on some systems).
-    socket.write(Buffer.concat([Buffer.from([0]), Buffer.from(externalAuthLine(uid), 'ascii')]));
+    socket.write(Buffer.concat([Buffer.from([0]), Buffer.from(`${externalAuthLine(uid)}BEGIN\r\n`, 'ascii')]));
   });
 }

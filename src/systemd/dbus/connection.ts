@@ -111,11 +111,21 @@ export class BusConnection {
         socket.once('error', onError);
       });
       const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-      const { rest } = await authenticate(socket, uid, address, budget);
       const conn = new BusConnection(socket, address, opts);
+      const auth = authenticate(socket, uid, address, budget);
+      // Written right behind AUTH and BEGIN: the reply follows the server's OK.
+      const hello = conn.call({ ...BUS, member: 'Hello', timeoutMs: budget });
+      let rest: Buffer;
+      try {
+        ({ rest } = await auth);
+      } catch (err) {
+        hello.catch(() => {});
+        conn.shutdown(err as Error);
+        throw err;
+      }
       conn.attach();
       if (rest.length) conn.onData(rest);
-      const [name] = await conn.call({ ...BUS, member: 'Hello', timeoutMs: budget });
+      const [name] = await hello;
       conn.uniqueName = asString(name, 'Hello reply');
       conn.refresh();
       return conn;
