@@ -1,5 +1,6 @@
 /*
- * tsm_spawn: the parent stage, called on Node's main thread through koffi.
+ * tsm_spawn: the parent stage, called on Node's main thread through the
+ * Node-API binding (native/addon/binding.c).
  *
  *   parent (Node) --clone--> child --clone(new namespaces)--> init
  *                             |                                |

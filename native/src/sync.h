@@ -31,8 +31,8 @@ struct tsm_sync_msg {
 };
 
 /*
- * What tsm_spawn/tsm_exec/tsm_release hand back to JS (koffi decodes it as a
- * struct; keep src/kernel/native.ts in sync with this layout).
+ * What tsm_spawn/tsm_exec/tsm_release hand back to JS (native/addon/binding.c
+ * turns it into an object; keep that and src/kernel/addon.ts in sync).
  */
 struct tsm_result {
 	int32_t pid;     /* init (spawn) or the process to attach (exec) */

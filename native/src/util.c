@@ -1,20 +1,20 @@
 /*
  * Small syscalls the runtime needs that Node does not offer. They return
- * -errno instead of setting errno, so JS never has to race koffi.errno().
+ * -errno instead of setting errno: nothing between the call and JS can
+ * clobber it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Exit code, 128+signal when killed, or -errno. Called on a koffi worker
- * thread (async) so Node's event loop keeps running while it blocks. */
+/* Exit code, 128+signal when killed, or -errno. Called on a libuv pool
+ * thread (the binding's async work) so Node's event loop keeps running while it blocks. */
 int tsm_wait(int pid)
 {
 	int status;
@@ -24,15 +24,6 @@ int tsm_wait(int pid)
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
-}
-
-int tsm_flock(int fd, int wait)
-{
-	int r;
-	do
-		r = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
-	while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : 0;
 }
 
 /* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET
