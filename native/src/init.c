@@ -126,7 +126,8 @@ static void bind_node(struct init_ctx *c, const char *host, const char *path)
 		FAIL(c, "mount", "bind device", path);
 }
 
-/* The console is the caller's terminal when it has one, else /dev/null. */
+/* The console is the caller's terminal when it has one, else /dev/null
+ * (with -t the payload's pty goes over it later, once it exists). */
 static const char *console_source(const struct tsm_config *cfg, char *buf, size_t size)
 {
 	if (cfg->stdio != TSM_STDIO_INHERIT)
@@ -258,8 +259,16 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd)
 	if (!cfg->hostnet)
 		loopback_up(c);
 	/* After pivot_root: /dev/pts is now the container's own instance. */
-	if (cfg->stdio == TSM_STDIO_PTY && tsm_pty_setup(cfg, c->sync, &step) < 0)
-		FAIL_STEP(c, &step);
+	if (cfg->stdio == TSM_STDIO_PTY) {
+		if (tsm_pty_setup(cfg, c->sync, &step) < 0)
+			FAIL_STEP(c, &step);
+		/* The container's console is the payload's terminal, as with runc
+		 * and nspawn: what an init or a getty writes to /dev/console shows
+		 * up in the user's terminal. Bound over the /dev/null placeholder
+		 * through the open slave, so no /dev/pts/N path is looked up. */
+		if (mount("/proc/self/fd/0", "/dev/console", NULL, MS_BIND, NULL) < 0)
+			FAIL(c, "mount", "console", "/dev/console");
+	}
 	if (chdir(cfg->cwd) < 0)
 		FAIL(c, "chdir", "cwd", cfg->cwd);
 	/* After pivot_root: the names are the container's, not the host's. */

@@ -7,7 +7,7 @@ import type { ParkedContainer, SpawnRequest } from '../../src/kernel/types.js';
 import { ensureNative, type Fixture, makeFixture, skipReason } from './kernel-fixture.js';
 
 /** Applets the pty tests need beyond the shared fixture's. */
-const EXTRA = ['tty', 'stty'];
+const EXTRA = ['tty', 'stty', 'cut'];
 
 /** The payload's terminal as the test sees it: output so far, and a way to type. */
 interface Session { master: PtyMaster; output(): string; ended: Promise<void> }
@@ -48,13 +48,15 @@ describe('pty (-t)', { skip: skipReason() ?? false }, () => {
 
   test('the payload runs on /dev/pts/N of the container, as its controlling terminal, with the size given', async () => {
     // /dev/tty opens only for a process that has a controlling terminal.
-    const script = 'tty; stty size; stty size </dev/tty; readlink /proc/self/fd/1; readlink /proc/self/fd/2; exit 5';
+    // /dev/console is that terminal too: same device numbers, and a write to it reaches the master.
+    const script = 'tty; stty size; stty size </dev/tty; readlink /proc/self/fd/1; readlink /proc/self/fd/2; ' +
+      '[ "$(stat -c %t:%T /dev/console)" = "$(stat -c %t:%T $(tty))" ] && echo console=tty; echo via-console >/dev/console; exit 5';
     const { s, status } = runPty({ argv: ['sh', '-c', script] });
     assert.equal(await status, 5, 'the exit status passes through');
     await s.ended;
     const out = lines(s.output());
     assert.match(out[0] ?? '', /^\/dev\/pts\/\d+$/, s.output());
-    assert.deepEqual(out.slice(1), ['33 77', '33 77', out[0], out[0]], s.output());
+    assert.deepEqual(out.slice(1), ['33 77', '33 77', out[0], out[0], 'console=tty', 'via-console'], s.output());
   });
 
   test('typed input reaches the payload, ^C becomes SIGINT, resize becomes SIGWINCH', async () => {
