@@ -74,8 +74,9 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 		goto nomem;
 	cfg->argv = calloc((size_t)c.argv + 1, sizeof(char *));
 	cfg->envp = calloc((size_t)c.env + 1, sizeof(char *));
+	cfg->lowers = calloc((size_t)c.lower + 1, sizeof(char *));
 	cfg->binds = calloc((size_t)c.bind + 1, sizeof(struct tsm_bind));
-	if (!cfg->argv || !cfg->envp || !cfg->binds)
+	if (!cfg->argv || !cfg->envp || !cfg->binds || !cfg->lowers)
 		goto nomem;
 	cfg->fds[0] = cfg->fds[1] = cfg->fds[2] = -1;
 	cfg->leader = -1;
@@ -83,8 +84,10 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 
 	char *upper = NULL, *work = NULL;
 	for (const char *r = blob; r < end; r += strlen(r) + 1) {
-		if (key_is(r, "lower", &v))
-			lowers[il++] = v;
+		if (key_is(r, "lower", &v)) {
+			lowers[il] = v;
+			cfg->lowers[il++] = dup_or_fail(v, &failed);
+		}
 		else if (key_is(r, "argv", &v))
 			cfg->argv[ia++] = dup_or_fail(v, &failed);
 		else if (key_is(r, "env", &v)) {
@@ -133,6 +136,10 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 			cfg->exit_file = dup_or_fail(v, &failed);
 		else if (key_is(r, "monitor", &v))
 			cfg->monitor = dup_or_fail(v, &failed);
+		else if (key_is(r, "userns_base", &v))
+			cfg->userns_base = (unsigned int)strtoul(v, NULL, 10);
+		else if (key_is(r, "userns_size", &v))
+			cfg->userns_size = (unsigned int)strtoul(v, NULL, 10);
 		else if (key_is(r, "user", &v))
 			cfg->user = dup_or_fail(v, &failed);
 		else if (key_is(r, "leader", &v))
@@ -140,6 +147,7 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 	}
 	cfg->nbinds = ib + 1;
 	cfg->nenv = ie;
+	cfg->nlowers = il;
 	if (failed)
 		goto nomem_upper;
 	if (ia == 0 || !cfg->cwd) {
@@ -213,6 +221,9 @@ void tsm_config_free(struct tsm_config *cfg)
 		free(*p);
 	for (char **p = cfg->envp; p && *p; p++)
 		free(*p);
+	for (char **p = cfg->lowers; p && *p; p++)
+		free(*p);
+	free(cfg->lowers);
 	for (int i = 0; cfg->binds && i < cfg->nbinds; i++) {
 		free(cfg->binds[i].src);
 		free(cfg->binds[i].dst);

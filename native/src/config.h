@@ -25,6 +25,9 @@ struct tsm_config {
 	char *hostname;
 	char *mountpoint;
 	char *overlay_opts; /* "lowerdir=top:...:bottom,upperdir=..,workdir=.." */
+	char **lowers;      /* the layer directories, bottom first (for idmapping) */
+	int nlowers;
+	unsigned int userns_base, userns_size; /* --private-users: 0 size = none */
 	struct tsm_bind *binds;
 	int nbinds;
 	int hostnet;

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,9 +39,45 @@ static const struct {
 };
 #define NNS (sizeof(namespaces) / sizeof(namespaces[0]))
 
+/*
+ * --private-users containers: their user namespace is joined last, after
+ * the namespaces the host's user namespace owns (joining it first would
+ * leave us without the right to join those), and then as its root. Opened
+ * first, while /proc is still the host's: -1 when it is ours anyway.
+ */
+static int open_foreign_userns(const struct tsm_config *cfg, int syncfd)
+{
+	char path[64], num[12];
+	struct stat theirs, ours;
+	strcpy(path, "/proc/");
+	strcat(path, tsm_itoa(cfg->leader, num));
+	strcat(path, "/ns/user");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &theirs) < 0)
+		tsm_fail(syncfd, "exec", "open", "user namespace", path);
+	if (stat("/proc/self/ns/user", &ours) < 0)
+		tsm_fail(syncfd, "exec", "stat", "user namespace", "/proc/self/ns/user");
+	if (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void enter_userns(int fd, int syncfd)
+{
+	struct tsm_step step;
+	if (fd < 0)
+		return;
+	if (tsm_userns_enter(fd, &step) < 0)
+		tsm_fail_step(syncfd, "exec", &step);
+	close(fd);
+}
+
 static void join_namespaces(const struct tsm_config *cfg, int syncfd)
 {
 	int all = 0;
+	int userns = open_foreign_userns(cfg, syncfd);
 	for (size_t i = 0; i < NNS; i++)
 		all |= namespaces[i].flag;
 
@@ -50,8 +87,10 @@ static void join_namespaces(const struct tsm_config *cfg, int syncfd)
 		int r = setns(pidfd, all);
 		int err = errno;
 		close(pidfd);
-		if (r == 0)
+		if (r == 0) {
+			enter_userns(userns, syncfd);
 			return;
+		}
 		if (err != EINVAL) {
 			errno = err;
 			tsm_fail(syncfd, "exec", "setns", "pidfd", "");
@@ -77,6 +116,7 @@ static void join_namespaces(const struct tsm_config *cfg, int syncfd)
 			tsm_fail(syncfd, "exec", "setns", namespaces[i].name, "");
 		close(fds[i]);
 	}
+	enter_userns(userns, syncfd);
 }
 
 __attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int syncfd)

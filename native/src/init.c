@@ -27,6 +27,7 @@ struct init_ctx {
 	const struct tsm_config *cfg;
 	int sync;
 	int rootfd;
+	int usernsfd; /* --private-users, else -1 */
 };
 
 #define FAIL(ctx, syscall, what, path) tsm_fail((ctx)->sync, "init", syscall, what, path)
@@ -70,12 +71,48 @@ static void stdio_journal(struct init_ctx *c)
 		FAIL(c, "dup2", "journal", JOURNAL_STDOUT);
 }
 
+/* --private-users: each layer, mapped so that host uid 0 reads as the
+ * namespace's 0 (host BASE). A layer listed twice is mapped once. */
+static void idmap_layers(struct init_ctx *c)
+{
+	struct tsm_step step;
+	const struct tsm_config *cfg = c->cfg;
+	for (int i = 0; i < cfg->nlowers; i++) {
+		int seen = 0;
+		for (int j = 0; j < i && !seen; j++)
+			seen = strcmp(cfg->lowers[i], cfg->lowers[j]) == 0;
+		if (!seen && tsm_idmap_layer(cfg->lowers[i], c->usernsfd, &step) < 0)
+			FAIL_STEP(c, &step);
+	}
+}
+
+/* --private-users: root of the namespace has no capability over the network
+ * namespace (the host's user namespace owns it), so ports below 1024 and
+ * ping sockets are opened up for it, as docker does for rootless. */
+static void userns_sysctls(struct init_ctx *c)
+{
+	static const char *const files[][2] = {
+		{"/proc/sys/net/ipv4/ip_unprivileged_port_start", "0\n"},
+		{"/proc/sys/net/ipv4/ping_group_range", "0 2147483647\n"},
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		/* The host's /proc, before pivot_root: net sysctls are those of
+		 * the reader's network namespace, which is the container's. */
+		int fd = open(files[i][0], O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, files[i][1], strlen(files[i][1])) < 0)
+			FAIL(c, "write", "sysctl", files[i][0]);
+		close(fd);
+	}
+}
+
 static void mount_overlay(struct init_ctx *c)
 {
 	const struct tsm_config *cfg = c->cfg;
 	/* Our mounts must not propagate back to the host (or receive its). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		FAIL(c, "mount", "rprivate", "/");
+	if (c->usernsfd >= 0)
+		idmap_layers(c);
 	if (mount("overlay", cfg->mountpoint, "overlay", 0, cfg->overlay_opts) < 0)
 		FAIL(c, "mount", "overlay", cfg->mountpoint);
 	c->rootfd = open(cfg->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -227,9 +264,9 @@ static void loopback_up(struct init_ctx *c)
 	close(s);
 }
 
-void tsm_init_stage(const struct tsm_config *cfg, int syncfd)
+void tsm_init_stage(const struct tsm_config *cfg, int syncfd, int usernsfd)
 {
-	struct init_ctx ctx = {cfg, syncfd, -1};
+	struct init_ctx ctx = {cfg, syncfd, -1, usernsfd};
 	struct init_ctx *c = &ctx;
 	struct tsm_sync_msg msg;
 	struct tsm_step step;
@@ -247,6 +284,8 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd)
 	else if (cfg->stdio == TSM_STDIO_FDS && tsm_stdio_fds(cfg->fds, &step) < 0)
 		FAIL_STEP(c, &step);
 
+	if (usernsfd >= 0 && !cfg->hostnet)
+		userns_sysctls(c);
 	mount_overlay(c);
 	mount_proc_sys(c);
 	mount_dev(c);
@@ -275,13 +314,25 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd)
 	struct tsm_user user;
 	if (cfg->user && tsm_resolve_user(cfg->user, &user, &step) < 0)
 		FAIL_STEP(c, &step);
+	if (usernsfd >= 0) {
+		/* The host's view of the terminal's new owner (best effort, as
+		 * tsm_user_owns_tty), then the namespace: from here on uid 0 is
+		 * host BASE, with no power over anything the host owns. */
+		if (cfg->stdio == TSM_STDIO_PTY &&
+		    fchown(0, cfg->userns_base + (cfg->user ? user.uid : 0), (gid_t)-1) < 0 && errno == EBADF)
+			FAIL(c, "fchown", "pty", "");
+		if (tsm_userns_enter(usernsfd, &step) < 0)
+			FAIL_STEP(c, &step);
+		close(usernsfd);
+	}
 	/* Last of the privileged steps (mounts, lo, TIOCSCTTY need more). */
 	if (tsm_drop_caps(&step) < 0)
 		FAIL_STEP(c, &step);
 	char *const *envp = cfg->envp;
 	char *envbuf[cfg->nenv + 2], home[sizeof(user.home) + 5];
 	if (cfg->user) {
-		tsm_user_owns_tty(cfg, &user);
+		if (usernsfd < 0)
+			tsm_user_owns_tty(cfg, &user);
 		if (tsm_become_user(&user, &step) < 0)
 			FAIL_STEP(c, &step);
 		envp = tsm_env_with_home(envp, &user, envbuf, cfg->nenv + 2, home, sizeof(home));

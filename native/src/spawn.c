@@ -6,6 +6,9 @@
  *                             |                                |
  *                             execve(tsm-monitor)              parked until SYNC_GO
  *
+ * (With --private-users the child first makes the user namespace, see
+ * userns.c; init enters it only after its mounts.)
+ *
  * The child exists so that init's parent is not Node: after handing init's
  * PID back it becomes the tiny monitor, which outlives the CLI, reaps init
  * and records its exit status.
@@ -40,11 +43,21 @@ __attribute__((noreturn)) static void child_stage(const struct tsm_config *cfg, 
 	if (!cfg->hostnet)
 		flags |= CLONE_NEWNET;
 
+	/* --private-users: made here, as host root, before init exists; init
+	 * inherits the fd and enters the namespace last (see userns.c). */
+	int usernsfd = -1;
+	if (cfg->userns_size) {
+		struct tsm_step step;
+		usernsfd = tsm_userns_open(cfg->userns_base, cfg->userns_size, &step);
+		if (usernsfd < 0)
+			tsm_fail_step(syncfd, "child", &step);
+	}
+
 	pid_t init = tsm_clone(flags);
 	if (init < 0)
 		tsm_fail(syncfd, "child", "clone", "namespaces", "");
 	if (init == 0)
-		tsm_init_stage(cfg, syncfd);
+		tsm_init_stage(cfg, syncfd, usernsfd);
 
 	memset(&msg, 0, sizeof(msg));
 	msg.type = SYNC_INIT_PID;

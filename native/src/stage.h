@@ -63,8 +63,16 @@ void tsm_cloexec_from(int lowfd);
  * Returns only on failure, with errno of the most telling attempt. */
 void tsm_execvpe(char *const argv[], char *const envp[], const char *path_env);
 
-/* The single-threaded init stage (init.c) and exec stage's payload. */
-__attribute__((noreturn)) void tsm_init_stage(const struct tsm_config *cfg, int syncfd);
+/* userns.c (--private-users): a user namespace mapping 0..size-1 to host
+ * base.., as an fd; an idmapped mount of a layer over itself; entering the
+ * namespace as its root. */
+int tsm_userns_open(unsigned int base, unsigned int size, struct tsm_step *s);
+int tsm_idmap_layer(const char *path, int usernsfd, struct tsm_step *s);
+int tsm_userns_enter(int usernsfd, struct tsm_step *s);
+
+/* The single-threaded init stage (init.c) and exec stage's payload.
+ * usernsfd: the container's user namespace (--private-users), else -1. */
+__attribute__((noreturn)) void tsm_init_stage(const struct tsm_config *cfg, int syncfd, int usernsfd);
 
 void tsm_result_error(struct tsm_result *out, const char *stage, const char *syscall,
 		      const char *what, const char *path, int err);

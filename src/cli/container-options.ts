@@ -14,6 +14,7 @@ export const CONTAINER_OPTIONS: OptionSpec[] = [
   { long: 'bind', short: 'v', kind: 'list', arg: 'SRC:DST[:ro]', help: 'bind mount a host path (repeatable)' },
   { long: 'workdir', short: 'w', kind: 'value', arg: 'DIR', help: 'working directory inside' },
   { long: 'user', short: 'u', kind: 'value', arg: 'USER[:GROUP]', help: "user to run as, names from the container's /etc/passwd (default: the image's User, else root)" },
+  { long: 'private-users', kind: 'value', arg: 'pick|BASE[:SIZE]|no', help: "a user namespace: the container's root is host id BASE (pick: a free 64K range)" },
   { long: 'network', kind: 'value', arg: 'MODE', help: 'bridge (default), none, host, macvlan:IF, ipvlan:IF' },
   { long: 'ip', kind: 'value', arg: 'ADDR', help: 'static address (bridge mode)' },
   { long: 'publish', short: 'p', kind: 'list', arg: '[IP:]HPORT:CPORT[/proto]', help: 'publish a port (repeatable)' },
@@ -35,6 +36,7 @@ export function containerOptionsFrom(p: Parsed, command: string[]): ContainerOpt
   l('bind', (v) => (o.bind = v));
   s('workdir', (v) => (o.workdir = v));
   s('user', (v) => (o.user = v));
+  s('private-users', (v) => (o.privateUsers = v));
   s('network', (v) => (o.network = v));
   s('ip', (v) => (o.ip = v));
   l('publish', (v) => (o.publish = v));

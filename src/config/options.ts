@@ -25,6 +25,8 @@ export interface ContainerOptions {
   workdir?: string;
   /** "USER[:GROUP]", names or ids, as docker's --user. */
   user?: string;
+  /** "no" | "pick" | "BASE[:SIZE]": a user namespace (nspawn's --private-users). */
+  privateUsers?: string;
   /** "bridge" | "none" | "host" | "macvlan:PARENT" | "ipvlan:PARENT". */
   network?: string;
   ip?: string;

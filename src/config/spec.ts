@@ -3,6 +3,7 @@ import type { BindMount } from '../kernel/types.js';
 import type { Limits } from './limits.js';
 import type { ContainerOptions } from './options.js';
 import { parseCount, parseCpuList, parseCpus, parseSize, parseUser, type Parsed } from './units.js';
+import { parsePrivateUsers, type PrivateUsers } from './userns.js';
 
 /**
  * One validated container: what the runtime core drives through systemd,
@@ -21,6 +22,8 @@ export interface ContainerSpec {
   workdir: string;
   /** "USER[:GROUP]"; empty → the image's User, else root. Absent in state written before it existed. */
   user?: string;
+  /** A user namespace; the range itself is reserved at creation (StoredSpec.userns). Absent: no. */
+  privateUsers?: PrivateUsers;
   limits: Limits;
   /** Network options as typed; the network module parses them. */
   network: { mode: string; ip?: string; publish: string[]; dns: string[] };
@@ -46,7 +49,7 @@ export type OptionLabels = Partial<Record<keyof ContainerOptions, string>>;
 const FLAG: Record<keyof ContainerOptions, string> = {
   image: '--image', command: 'the command', cpus: '--cpus', memory: '--memory', pidsLimit: '--pids-limit',
   cpusetCpus: '--cpuset-cpus', ioWeight: '--io-weight', hostname: '--hostname', env: '--env', bind: '--bind',
-  workdir: '--workdir', user: '--user', network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
+  workdir: '--workdir', user: '--user', privateUsers: '--private-users', network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
 };
 
 /**
@@ -113,6 +116,7 @@ export function validateSpec(
     throw new SpecError('workdir', `${label('workdir')} '${workdir}' is not an absolute path`);
 
   const user = o.user !== undefined ? want('user', o.user, parseUser(o.user)) : '';
+  const privateUsers: PrivateUsers = o.privateUsers !== undefined ? want('privateUsers', o.privateUsers, parsePrivateUsers(o.privateUsers)) : { mode: 'no' };
 
   const command = o.command ?? [];
   if (command.length > 0 && command[0] === '') throw new SpecError('command', 'the command is an empty string');
@@ -121,7 +125,7 @@ export function validateSpec(
   if (image === '') throw new SpecError('image', `${label('image')} is empty`);
 
   return {
-    name, image, command, hostname, env: [...(o.env ?? [])], binds, workdir, user, limits,
+    name, image, command, hostname, env: [...(o.env ?? [])], binds, workdir, user, privateUsers, limits,
     network: {
       mode: o.network ?? 'bridge',
       ...(o.ip !== undefined ? { ip: o.ip } : {}),

@@ -92,6 +92,13 @@ export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): B
     r.add('bind_ro', b.readonly ? '1' : '0');
   }
   addCommand(r, req.argv, req.env, req.cwd, req.user);
+  if (req.userns) {
+    const { base, size } = req.userns;
+    if (!Number.isInteger(base) || !Number.isInteger(size) || base < 1 || size < 1 || base + size > 2 ** 31)
+      throw invalid('userns range must be 1 <= base, 1 <= size, base + size <= 2^31', `${base}:${size}`);
+    r.add('userns_base', String(base));
+    r.add('userns_size', String(size));
+  }
   r.add('hostnet', req.shareHostNetwork ? '1' : '0');
   addStdio(r, req.stdio);
   r.add('exit', absolute('exitFile', req.exitFile));

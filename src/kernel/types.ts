@@ -73,6 +73,8 @@ export interface SpawnRequest {
    * container's own /etc/passwd and /etc/group; absent: root.
    */
   user?: string;
+  /** --private-users: container id n is host id base + n (n < size); absent: the host's ids. */
+  userns?: { base: number; size: number };
   /** true for --network host: no new network namespace. */
   shareHostNetwork: boolean;
   stdio: StdioPlan;

@@ -1,4 +1,4 @@
-import { closeSync, constants, lstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RootfsError } from './errors.js';
 
@@ -11,7 +11,7 @@ import { RootfsError } from './errors.js';
  * overwritten, and a hard link to a bind-mounted host file would be
  * truncated. So: unlink whatever is there, then create afresh with O_EXCL.
  */
-export function writeEtcFiles(upperdir: string, files: Record<string, string>): void {
+export function writeEtcFiles(upperdir: string, files: Record<string, string>, owner?: { uid: number; gid: number }): void {
   const etc = join(upperdir, 'etc');
   try {
     mkdirSync(etc, { recursive: true, mode: 0o755 });
@@ -20,6 +20,8 @@ export function writeEtcFiles(upperdir: string, files: Record<string, string>): 
   }
   const st = lstatSync(etc);
   if (!st.isDirectory()) throw new RootfsError(`${etc} is not a directory (the container replaced /etc with a ${st.isSymbolicLink() ? 'symlink' : 'file'})`, etc);
+  // --private-users: the container's root owns its /etc (an upper dir's attributes win in the merge).
+  if (owner) lchownSync(etc, owner.uid, owner.gid);
   for (const [name, content] of Object.entries(files)) {
     const path = join(etc, name);
     let fd: number;
@@ -33,6 +35,7 @@ export function writeEtcFiles(upperdir: string, files: Record<string, string>): 
     }
     try {
       writeSync(fd, content);
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
     } finally {
       closeSync(fd);
     }

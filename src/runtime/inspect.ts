@@ -14,6 +14,8 @@ export interface ContainerStatus {
   addresses: string[];
   limits: { cpus: number | null; memory: number | null; pids: number | null; cpuset: string | null; ioWeight: number | null };
   command: string[];
+  /** --private-users: the host ids the container's 0.. map to; null without a user namespace. */
+  userns: { base: number; size: number } | null;
   created: string;
   startedAt: string | null;
   exitCode: number | null;
@@ -40,6 +42,7 @@ export function containerStatus(kernel: Pick<KernelOps, 'processStartTime'>, nam
       ioWeight: spec.limits.ioWeight ?? null,
     },
     command: spec.command,
+    userns: stored.userns ?? null,
     created: stored.created,
     startedAt: running ? rt!.startedAt : null,
     exitCode: running ? null : readExitCode(name),

@@ -14,6 +14,7 @@ import { isAlive } from './liveness.js';
 import { trace } from './trace.js';
 import { readRuntime } from '../state/container.js';
 import { readFileSync, rmSync } from 'node:fs';
+import { chownToRange, reserveIdRange } from './userns.js';
 
 /** The unit this process runs in, from its cgroup path (…/tsmachine@web.service). */
 function ownUnit(): string | null {
@@ -69,6 +70,9 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     if (fresh) undo.push('remove container directory', () => removeContainerDirs(name));
     else undo.push('remove runtime directory', () => rmSync(paths.run, { recursive: true, force: true }));
     rmSync(paths.exit, { force: true });
+    // --private-users: a host id range, kept for the container's life (its upper dir holds those ids).
+    const userns = opts.existing ? opts.existing.userns : reserveIdRange(name, spec.privateUsers ?? { mode: 'no' });
+    if (userns) chownToRange([paths.upper, paths.work], userns);
 
     const payload = payloadFor(spec, image.config);
     // 1. the payload's init, parked at the barrier: it exists, so it can go into a scope
@@ -81,6 +85,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       env: payload.env,
       cwd: payload.cwd,
       ...(payload.user ? { user: payload.user } : {}),
+      ...(userns ? { userns } : {}),
       shareHostNetwork: deps.network.sharesHost(spec.network),
       stdio: opts.stdio,
       exitFile: paths.exit,
@@ -94,7 +99,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     const net: NetworkSetup = await deps.network.setup(spec.network, { name, initPid: parked.initPid, hostname: spec.hostname });
     undo.push('tear down network', () => net.undo());
     trace('network');
-    writeEtcFiles(paths.upper, { hostname: `${spec.hostname}\n`, hosts: net.hosts, 'resolv.conf': net.resolvConf });
+    writeEtcFiles(paths.upper, { hostname: `${spec.hostname}\n`, hosts: net.hosts, 'resolv.conf': net.resolvConf }, userns ? { uid: userns.base, gid: userns.base } : undefined);
 
     bus ??= await busReady;
     const session = bus;
@@ -136,7 +141,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     trace('machined');
     // 5. state
     if (!opts.existing) {
-      writeStoredSpec(name, { spec, created: new Date().toISOString(), imageId: image.id });
+      writeStoredSpec(name, { spec, created: new Date().toISOString(), imageId: image.id, ...(userns ? { userns } : {}) });
     } else {
       writeStoredSpec(name, { ...opts.existing, spec });
     }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSpec } from '../config/spec.js';
+import type { IdRange } from '../config/userns.js';
 import { RUN_DIR, STATE_DIR } from '../paths.js';
 import { readJson, writeFileAtomic } from './files.js';
 
@@ -17,6 +18,8 @@ export interface StoredSpec {
   created: string;
   /** Resolved image id at creation (digest or directory id). */
   imageId: string;
+  /** --private-users: the host id range reserved at creation, reused by every start. */
+  userns?: IdRange;
 }
 
 /** What is running now; absent when the container is stopped. */

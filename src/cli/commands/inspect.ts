@@ -55,6 +55,7 @@ export const status: Command = {
       ['Leader', s.leader?.toString() ?? '-'], ['Unit', s.unit], ['Image', s.image],
       ['Command', s.command.length ? s.command.join(' ') : '(image default)'],
       ['Addresses', s.addresses.join(' ') || '-'], ['Limits', limitsText(s)],
+      ['Userns', s.userns ? `0..${s.userns.size - 1} = host ${s.userns.base}..${s.userns.base + s.userns.size - 1}` : 'no'],
       ['Created', s.created], ['Started', s.startedAt ?? '-'],
     ];
     for (const [k, v] of lines) ctx.out(`${k.padStart(10)}: ${v}`);

@@ -50,6 +50,7 @@ export const SETTINGS_TABLE: readonly KeyDef[] = [
   scalar('Exec',      'Hostname',         'hostname',   v.hostname),
   scalar('Exec',      'WorkingDirectory', 'workdir',    v.absolutePath),
   scalar('Exec',      'User',             'user',       v.user),
+  scalar('Exec',      'PrivateUsers',     'privateUsers', v.privateUsers),
   scalar('Files',     'Image',            'image',      v.text),
   list  ('Files',     'Bind',             'bind',       v.bind(false)),
   list  ('Files',     'BindReadOnly',     'bind',       v.bind(true)),

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { InvalidValue } from './error.js';
 import { parseUser } from '../units.js';
+import { parsePrivateUsers } from '../userns.js';
 import { splitWords } from './words.js';
 
 /**
@@ -134,6 +135,13 @@ export function user(v: string): string {
   const r = parseUser(v);
   if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
   return r.value;
+}
+
+/** PrivateUsers=: nspawn's values (a boolean, "pick", BASE[:SIZE]). */
+export function privateUsers(v: string): string {
+  const r = parsePrivateUsers(v);
+  if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
+  return v;
 }
 
 /** MemoryMax=: systemd's size syntax (base 1024 suffixes K M G T P E, or bytes) or "infinity", passed through. */
