@@ -178,9 +178,11 @@ test('start + exec: a container\'s writes stay in its upper dir; the layer store
   const hashBefore = storeHash();
   created.push('icli-c1');
   await ok(['start', '--network', 'none', '--image', 'icli-app', 'icli-c1', '--', 'sleep', '1000']);
-  const env = await ok(['exec', 'icli-c1', 'sh', '-c', 'echo "$FOO $(pwd)"; echo new > /srv/new && echo changed >> /etc/conf && rm /data/c /bin/entry && mkdir /data/d']);
+  // exec runs as the container's user (the image's 1000), as docker exec does; -u 0 for root's work.
+  assert.equal((await ok(['exec', 'icli-c1', 'id', '-u'])).stdout.trim(), '1000');
+  const env = await ok(['exec', '--user', '0', 'icli-c1', 'sh', '-c', 'echo "$FOO $(pwd)"; echo new > /srv/new && echo changed >> /etc/conf && rm /data/c /bin/entry && mkdir /data/d']);
   assert.equal(env.stdout.trim(), 'bar /srv', 'exec gets the image\'s Env and WorkingDir');
-  const seen = await ok(['exec', 'icli-c1', 'sh', '-c', 'cat /srv/new /etc/conf; ls -A /data; test -e /bin/entry || echo entry-gone']);
+  const seen = await ok(['exec', '-u', '0', 'icli-c1', 'sh', '-c', 'cat /srv/new /etc/conf; ls -A /data; test -e /bin/entry || echo entry-gone']);
   assert.deepEqual(seen.stdout.trim().split('\n'), ['new', 'conf', 'changed', 'd', 'entry-gone']);
 
   const upper = join(STATE, 'containers', 'icli-c1', 'upper');
