@@ -45,6 +45,9 @@
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
+#ifndef MOVE_MOUNT_T_SYMLINKS
+#define MOVE_MOUNT_T_SYMLINKS 0x00000010
+#endif
 #ifndef MOUNT_ATTR_IDMAP
 #define MOUNT_ATTR_IDMAP 0x00100000
 #endif
@@ -129,8 +132,10 @@ int tsm_idmap_layer(const char *path, int usernsfd, struct tsm_step *s)
 		errno = err;
 		return tsm_step_failed(s, "mount_setattr", "idmap layer", path);
 	}
-	/* Over the layer itself: only init's private mount namespace sees it. */
-	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+	/* Over the layer itself: only init's private mount namespace sees it.
+	 * The store names layers through short symlinks (image/lowerdir.ts);
+	 * open_tree followed it, so must the target. */
+	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0) {
 		int err = errno;
 		close(fd);
 		errno = err;

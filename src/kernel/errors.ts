@@ -70,6 +70,9 @@ export class KernelError extends TsmError {
 function describe(f: KernelFailure): string {
   // user.c's name lookups: "init: no user 'bob' in /etc/passwd"
   if (f.syscall === 'lookup' && f.errno === constants.errno.ENOENT) return `${f.stage}: no ${f.what} in ${f.path}`;
+  // userns.c: the layer's file system (or kernel) cannot do idmapped mounts
+  if (f.syscall === 'mount_setattr' && f.errno === constants.errno.EINVAL)
+    return `${f.stage}: --private-users needs idmapped mounts, which the file system of ${f.path} does not support (Linux 5.12+: ext4, xfs, btrfs, tmpfs 6.3+)`;
   let op = f.syscall;
   if (f.what) op += ` ${f.what}`;
   if (f.path) op += f.what ? ` on ${f.path}` : ` ${f.path}`;

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chownSync, closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execInContainer, kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
 import type { SpawnRequest } from '../../src/kernel/types.js';
@@ -63,6 +63,13 @@ describe('user namespace (--private-users)', { skip: skipReason() ?? false }, ()
     const made = statSync(join(f.upper, 'made-by-root'));
     assert.equal(made.uid, BASE, 'the new file belongs to host BASE');
     assert.equal(statSync(join(f.lower, 'bin/busybox')).uid, 0, 'the layer itself is untouched');
+  });
+
+  test('a layer named through a symlink (the store\'s short names) is mapped too', async () => {
+    const link = join(f.dir, 'short');
+    symlinkSync(f.lower, link);
+    const r = await run({ argv: ['sh', '-c', 'stat -c %u:%g /bin/busybox'], rootfs: { lowerdirs: [link], upperdir: f.upper, workdir: f.work, mountpoint: f.mnt } });
+    assert.equal(r.out.trim(), '0:0', r.out);
   });
 
   test('a user of the image is BASE + its uid on the host; it has no capabilities', async () => {
