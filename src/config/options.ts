@@ -25,6 +25,10 @@ export interface ContainerOptions {
   workdir?: string;
   /** "USER[:GROUP]", names or ids, as docker's --user. */
   user?: string;
+  /** "default" | "unconfined": the syscall filter, as docker's --security-opt seccomp=. */
+  seccomp?: string;
+  /** A boolean as typed: the flag gives "yes", settings' NoNewPrivileges= "yes" or "no". */
+  noNewPrivileges?: string;
   /** "bridge" | "none" | "host" | "macvlan:PARENT" | "ipvlan:PARENT". */
   network?: string;
   ip?: string;

@@ -82,6 +82,8 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       cwd: payload.cwd,
       ...(payload.user ? { user: payload.user } : {}),
       shareHostNetwork: deps.network.sharesHost(spec.network),
+      seccomp: spec.seccomp ?? 'default',
+      noNewPrivileges: spec.noNewPrivileges ?? false,
       stdio: opts.stdio,
       exitFile: paths.exit,
     });

@@ -50,6 +50,8 @@ export const SETTINGS_TABLE: readonly KeyDef[] = [
   scalar('Exec',      'Hostname',         'hostname',   v.hostname),
   scalar('Exec',      'WorkingDirectory', 'workdir',    v.absolutePath),
   scalar('Exec',      'User',             'user',       v.user),
+  scalar('Exec',      'NoNewPrivileges',  'noNewPrivileges', v.boolean),
+  scalar('Exec',      'SeccompProfile',   'seccomp',    v.seccompProfile),
   scalar('Files',     'Image',            'image',      v.text),
   list  ('Files',     'Bind',             'bind',       v.bind(false)),
   list  ('Files',     'BindReadOnly',     'bind',       v.bind(true)),
