@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { execInContainer, kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
 import type { ExecRequest, SpawnRequest } from '../../src/kernel/types.js';
@@ -17,6 +18,7 @@ import { ensureNative, type Fixture, makeFixture, skipReason } from './kernel-fi
  */
 
 const PROBE_SRC = join(ROOT, 'test/fixtures/seccomp-probe.c');
+const PROBE32_SRC = join(ROOT, 'test/fixtures/seccomp-probe-i386.c');
 
 function hasGcc(): boolean {
   try { execFileSync('gcc', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
@@ -113,6 +115,32 @@ describe('seccomp filter (native seccomp.c)', { skip: skipReason() ?? (hasGcc() 
     const both = await run({ argv: grep, noNewPrivileges: true, seccomp: 'unconfined' });
     assert.equal(statusField(both.out, 'NoNewPrivs'), '1', both.out);
     assert.equal(statusField(both.out, 'Seccomp'), '0', both.out);
+  });
+
+  test('i386 calls (int $0x80) meet the same list under their own numbers', async (t) => {
+    const bin = join(f.lower, 'bin/probe32');
+    try {
+      execFileSync('gcc', ['-m32', '-nostdlib', '-ffreestanding', '-fno-builtin', '-fno-stack-protector', '-fno-pie', '-no-pie', '-static', '-O2', '-o', bin, PROBE32_SRC], { stdio: 'ignore' });
+    } catch {
+      t.skip('gcc cannot build -m32 here');
+      return;
+    }
+    // (glibc's execvp hands an ENOEXEC file to /bin/sh, so look at the output, not for an error.)
+    const host = spawnSync(bin, { encoding: 'utf8' });
+    if (!host.stdout?.includes('getpid=0')) {
+      t.skip('this kernel does not run i386 binaries (no IA32 emulation)');
+      return;
+    }
+    const e = constants.errno;
+    const on = await run({ argv: ['probe32'] });
+    assert.deepEqual(parseProbe(on.out), {
+      keyctl: String(e.EPERM), nr250: String(e.EBADF), setns: String(e.EPERM), personality_no_aslr: String(e.EPERM),
+      clone3: String(e.ENOSYS), getpid: '0', unshare_user: String(e.EPERM),
+    }, on.out);
+    const off = parseProbe((await run({ argv: ['probe32'], seccomp: 'unconfined' })).out);
+    assert.equal(off.keyctl, String(e.EOPNOTSUPP));
+    assert.equal(off.setns, String(e.EBADF));
+    assert.equal(off.clone3, String(e.EINVAL));
   });
 
   test('exec gets what it is given: the filter and no_new_privs, as the container has them', async () => {
