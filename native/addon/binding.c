@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <linux/filter.h>
 #include "../src/api.h"
 #include "../src/netlink.h"
 
@@ -566,6 +567,20 @@ static napi_value js_nft_run(napi_env env, napi_callback_info info)
 	return out;
 }
 
+/* seccompProgram(): the filter the stages install, as bytes (struct
+ * sock_filter[]), or -errno; for inspecting it (the unit tests run it). */
+static napi_value js_seccomp_program(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	struct sock_filter prog[1024];
+	int n = tsm_seccomp_program(prog, sizeof(prog) / sizeof(prog[0]));
+	if (n < 0)
+		return num(env, -errno);
+	napi_value out = NULL;
+	napi_create_buffer_copy(env, (size_t)n * sizeof(prog[0]), prog, NULL, &out);
+	return out;
+}
+
 /* ---- the module ------------------------------------------------------- */
 
 NAPI_MODULE_INIT()
@@ -597,6 +612,7 @@ NAPI_MODULE_INIT()
 		{"nlLinkDel", js_nl_link_del},
 		{"nlNetnsConfigure", js_nl_netns_configure},
 		{"nftRun", js_nft_run},
+		{"seccompProgram", js_seccomp_program},
 	};
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		napi_value f;

@@ -18,6 +18,10 @@ void tsm_abort(int init_pid, int monitor_pid, int syncfd);
 int tsm_exec(const char *blob, size_t len, struct tsm_result *out);
 void tsm_exec_abort(int pid, int stage_pid, int syncfd);
 
+/* seccomp.c: the default filter as classic BPF; instructions, or -1. */
+struct sock_filter;
+int tsm_seccomp_program(struct sock_filter *out, unsigned int max);
+
 /* util.c */
 int tsm_wait(int pid);
 int tsm_notify(const char *socket_path, const char *state);

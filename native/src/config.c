@@ -81,6 +81,7 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 	cfg->fds[0] = cfg->fds[1] = cfg->fds[2] = -1;
 	cfg->leader = -1;
 	cfg->path_env = DEFAULT_PATH;
+	cfg->seccomp = 1; /* confined unless asked otherwise */
 
 	char *upper = NULL, *work = NULL;
 	for (const char *r = blob; r < end; r += strlen(r) + 1) {
@@ -142,6 +143,10 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 			cfg->userns_size = (unsigned int)strtoul(v, NULL, 10);
 		else if (key_is(r, "user", &v))
 			cfg->user = dup_or_fail(v, &failed);
+		else if (key_is(r, "seccomp", &v))
+			cfg->seccomp = strcmp(v, "0") != 0;
+		else if (key_is(r, "nnp", &v))
+			cfg->nnp = strcmp(v, "1") == 0;
 		else if (key_is(r, "leader", &v))
 			cfg->leader = atoi(v);
 	}

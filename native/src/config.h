@@ -46,6 +46,8 @@ struct tsm_config {
 	char *user; /* "USER[:GROUP]" to resolve in the container, NULL: stay root */
 	const char *path_env; /* PATH= value from envp, or the usual default */
 	char *cwd;
+	int seccomp; /* 1 (the default when absent): seccomp.c's filter; 0: unconfined */
+	int nnp;     /* 1: PR_SET_NO_NEW_PRIVS before exec */
 	/* exec */
 	int leader;
 };

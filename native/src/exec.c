@@ -136,7 +136,12 @@ __attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int 
 	struct tsm_user user;
 	if (cfg->user && tsm_resolve_user(cfg->user, &user, &step) < 0)
 		tsm_fail_step(syncfd, "exec", &step);
-	/* The same baseline as the container's init: exec is no way around it. */
+	/* The same baseline as the container's init, in the same order (the
+	 * filter before the capability drop): exec is no way around it. */
+	if (cfg->seccomp && tsm_seccomp(&step) < 0)
+		tsm_fail_step(syncfd, "exec", &step);
+	if (cfg->nnp && tsm_no_new_privs(&step) < 0)
+		tsm_fail_step(syncfd, "exec", &step);
 	if (tsm_drop_caps(&step) < 0)
 		tsm_fail_step(syncfd, "exec", &step);
 	char *const *envp = cfg->envp;

@@ -325,6 +325,15 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd, int usernsfd)
 			FAIL_STEP(c, &step);
 		close(usernsfd);
 	}
+	/* While we still hold CAP_SYS_ADMIN, which installing a filter needs
+	 * without no_new_privs (in the user namespace, when there is one: the
+	 * filter denies setns, so it comes after entering it). What follows
+	 * until execve (capset, setgroups, setres[ug]id, prctl, execve) is not
+	 * on its list. */
+	if (cfg->seccomp && tsm_seccomp(&step) < 0)
+		FAIL_STEP(c, &step);
+	if (cfg->nnp && tsm_no_new_privs(&step) < 0)
+		FAIL_STEP(c, &step);
 	/* Last of the privileged steps (mounts, lo, TIOCSCTTY need more). */
 	if (tsm_drop_caps(&step) < 0)
 		FAIL_STEP(c, &step);

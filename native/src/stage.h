@@ -49,6 +49,17 @@ int tsm_stdio_fds(const int fds[3], struct tsm_step *s);
 int tsm_pty_setup(const struct tsm_config *cfg, int syncfd, struct tsm_step *s);
 /* caps.c: docker's default capability set (bounding, effective, permitted). */
 int tsm_drop_caps(struct tsm_step *s);
+/* seccomp.c: the default syscall deny list (a no-op on architectures it has
+ * no numbers for). Needs CAP_SYS_ADMIN or no_new_privs: call it before
+ * tsm_drop_caps. */
+int tsm_seccomp(struct tsm_step *s);
+/* The classic-BPF program tsm_seccomp installs, into out (max instructions):
+ * its length, 0 for no filter, -1 (E2BIG) when it does not fit. For tests. */
+struct sock_filter;
+int tsm_seccomp_program(struct sock_filter *out, unsigned int max);
+/* PR_SET_NO_NEW_PRIVS: setuid bits and file capabilities stop granting
+ * anything at execve (--no-new-privileges). */
+int tsm_no_new_privs(struct tsm_step *s);
 /* mask.c: runc's masked and read-only /proc and /sys paths, before pivot_root. */
 int tsm_mask_paths(int rootfd, struct tsm_step *s);
 

@@ -1,5 +1,5 @@
 import type { ContainerOptions } from '../config/options.js';
-import { list, str, type OptionSpec, type Parsed } from './args.js';
+import { flag, list, str, type OptionSpec, type Parsed } from './args.js';
 
 /** The options that describe a container, shared by start and run. */
 export const CONTAINER_OPTIONS: OptionSpec[] = [
@@ -15,6 +15,8 @@ export const CONTAINER_OPTIONS: OptionSpec[] = [
   { long: 'workdir', short: 'w', kind: 'value', arg: 'DIR', help: 'working directory inside' },
   { long: 'user', short: 'u', kind: 'value', arg: 'USER[:GROUP]', help: "user to run as, names from the container's /etc/passwd (default: the image's User, else root)" },
   { long: 'private-users', kind: 'value', arg: 'pick|BASE[:SIZE]|no', help: "a user namespace: the container's root is host id BASE (pick: a free 64K range)" },
+  { long: 'seccomp', kind: 'value', arg: 'PROFILE', help: "syscall filter: default (deny list after docker's profile) or unconfined" },
+  { long: 'no-new-privileges', kind: 'flag', help: 'setuid binaries and file capabilities grant nothing (PR_SET_NO_NEW_PRIVS)' },
   { long: 'network', kind: 'value', arg: 'MODE', help: 'bridge (default), none, host, macvlan:IF, ipvlan:IF' },
   { long: 'ip', kind: 'value', arg: 'ADDR', help: 'static address (bridge mode)' },
   { long: 'publish', short: 'p', kind: 'list', arg: '[IP:]HPORT:CPORT[/proto]', help: 'publish a port (repeatable)' },
@@ -37,6 +39,8 @@ export function containerOptionsFrom(p: Parsed, command: string[]): ContainerOpt
   s('workdir', (v) => (o.workdir = v));
   s('user', (v) => (o.user = v));
   s('private-users', (v) => (o.privateUsers = v));
+  s('seccomp', (v) => (o.seccomp = v));
+  if (flag(p, 'no-new-privileges')) o.noNewPrivileges = 'yes';
   s('network', (v) => (o.network = v));
   s('ip', (v) => (o.ip = v));
   l('publish', (v) => (o.publish = v));

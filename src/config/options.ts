@@ -27,6 +27,10 @@ export interface ContainerOptions {
   user?: string;
   /** "no" | "pick" | "BASE[:SIZE]": a user namespace (nspawn's --private-users). */
   privateUsers?: string;
+  /** "default" | "unconfined": the syscall filter, as docker's --security-opt seccomp=. */
+  seccomp?: string;
+  /** A boolean as typed: the flag gives "yes", settings' NoNewPrivileges= "yes" or "no". */
+  noNewPrivileges?: string;
   /** "bridge" | "none" | "host" | "macvlan:PARENT" | "ipvlan:PARENT". */
   network?: string;
   ip?: string;

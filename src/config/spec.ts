@@ -1,8 +1,8 @@
 import { TsmError } from '../errors.js';
-import type { BindMount } from '../kernel/types.js';
+import type { BindMount, SeccompProfile } from '../kernel/types.js';
 import type { Limits } from './limits.js';
 import type { ContainerOptions } from './options.js';
-import { parseCount, parseCpuList, parseCpus, parseSize, parseUser, type Parsed } from './units.js';
+import { parseBoolean, parseCount, parseCpuList, parseCpus, parseSeccomp, parseSize, parseUser, type Parsed } from './units.js';
 import { parsePrivateUsers, type PrivateUsers } from './userns.js';
 
 /**
@@ -24,6 +24,10 @@ export interface ContainerSpec {
   user?: string;
   /** A user namespace; the range itself is reserved at creation (StoredSpec.userns). Absent: no. */
   privateUsers?: PrivateUsers;
+  /** The payload's (and exec's) syscall filter. Absent in state written before it existed: 'default'. */
+  seccomp?: SeccompProfile;
+  /** PR_SET_NO_NEW_PRIVS for the payload and exec'd commands. Absent: false. */
+  noNewPrivileges?: boolean;
   limits: Limits;
   /** Network options as typed; the network module parses them. */
   network: { mode: string; ip?: string; publish: string[]; dns: string[] };
@@ -49,7 +53,8 @@ export type OptionLabels = Partial<Record<keyof ContainerOptions, string>>;
 const FLAG: Record<keyof ContainerOptions, string> = {
   image: '--image', command: 'the command', cpus: '--cpus', memory: '--memory', pidsLimit: '--pids-limit',
   cpusetCpus: '--cpuset-cpus', ioWeight: '--io-weight', hostname: '--hostname', env: '--env', bind: '--bind',
-  workdir: '--workdir', user: '--user', privateUsers: '--private-users', network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
+  workdir: '--workdir', user: '--user', privateUsers: '--private-users', seccomp: '--seccomp', noNewPrivileges: '--no-new-privileges',
+  network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
 };
 
 /**
@@ -117,6 +122,8 @@ export function validateSpec(
 
   const user = o.user !== undefined ? want('user', o.user, parseUser(o.user)) : '';
   const privateUsers: PrivateUsers = o.privateUsers !== undefined ? want('privateUsers', o.privateUsers, parsePrivateUsers(o.privateUsers)) : { mode: 'no' };
+  const seccomp = o.seccomp !== undefined ? want('seccomp', o.seccomp, parseSeccomp(o.seccomp)) : 'default';
+  const noNewPrivileges = o.noNewPrivileges !== undefined ? want('noNewPrivileges', o.noNewPrivileges, parseBoolean(o.noNewPrivileges)) : false;
 
   const command = o.command ?? [];
   if (command.length > 0 && command[0] === '') throw new SpecError('command', 'the command is an empty string');
@@ -125,7 +132,7 @@ export function validateSpec(
   if (image === '') throw new SpecError('image', `${label('image')} is empty`);
 
   return {
-    name, image, command, hostname, env: [...(o.env ?? [])], binds, workdir, user, privateUsers, limits,
+    name, image, command, hostname, env: [...(o.env ?? [])], binds, workdir, user, privateUsers, seccomp, noNewPrivileges, limits,
     network: {
       mode: o.network ?? 'bridge',
       ...(o.ip !== undefined ? { ip: o.ip } : {}),

@@ -1,3 +1,5 @@
+import type { SeccompProfile } from '../kernel/types.js';
+
 /**
  * Parsers for the value syntaxes users type: sizes, CPU counts, CPU lists.
  * Pure; each returns a value or a reason (a phrase that completes
@@ -74,6 +76,20 @@ export function parseUser(text: string): Parsed<string> {
     if (/^\d+$/.test(p) && Number(p) >= 0xffffffff) return bad(`has id ${p}, above 4294967294`);
   }
   return ok(text);
+}
+
+/** --seccomp: the built-in profile or none (a profile file is not supported). */
+export function parseSeccomp(text: string): Parsed<SeccompProfile> {
+  if (text === 'default' || text === 'unconfined') return ok(text);
+  return bad('is not default or unconfined');
+}
+
+/** systemd's parse_boolean(): 1/yes/y/true/t/on and 0/no/n/false/f/off, any case. */
+export function parseBoolean(text: string): Parsed<boolean> {
+  const t = text.trim().toLowerCase();
+  if (['1', 'yes', 'y', 'true', 't', 'on'].includes(t)) return ok(true);
+  if (['0', 'no', 'n', 'false', 'f', 'off'].includes(t)) return ok(false);
+  return bad('is not a boolean (yes or no)');
 }
 
 /** Formats a CPU list back into the short form ("0-3,6"). */

@@ -65,6 +65,8 @@ export interface Addon {
   nlNetnsConfigure(pid: number, ifname: string, addr: number, prefix: number, gateway: number): number;
   /** null when libnftables.so.1 is not installed. */
   nftRun(commands: string, json: boolean): NftOutcome | null;
+  /** The default seccomp filter as struct sock_filter[] (8 bytes each; empty on architectures without one), or -errno. */
+  seccompProgram(): Buffer | number;
 }
 
 let addon: Addon | null = null;

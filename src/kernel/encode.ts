@@ -1,6 +1,6 @@
 import { MONITOR_BIN } from '../paths.js';
 import { KernelError } from './errors.js';
-import type { ExecRequest, SpawnRequest, StdioPlan } from './types.js';
+import type { ExecRequest, SeccompProfile, SpawnRequest, StdioPlan } from './types.js';
 
 /**
  * Requests travel to C as one buffer of "key=value\0" records (parsed by
@@ -77,6 +77,14 @@ function addStdio(r: Records, stdio: StdioPlan): void {
   }
 }
 
+/** seccomp=1|0 and nnp=1|0; the stage's defaults when absent are 1 and 0. */
+function addConfinement(r: Records, c: { seccomp?: SeccompProfile; noNewPrivileges?: boolean }): void {
+  const profile: string = c.seccomp ?? 'default';
+  if (profile !== 'default' && profile !== 'unconfined') throw invalid('seccomp is not default or unconfined', profile);
+  r.add('seccomp', profile === 'default' ? '1' : '0');
+  r.add('nnp', c.noNewPrivileges === true ? '1' : '0');
+}
+
 export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): Buffer {
   const r = new Records();
   r.add('name', req.name);
@@ -100,6 +108,7 @@ export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): B
     r.add('userns_size', String(size));
   }
   r.add('hostnet', req.shareHostNetwork ? '1' : '0');
+  addConfinement(r, req);
   addStdio(r, req.stdio);
   r.add('exit', absolute('exitFile', req.exitFile));
   r.add('monitor', monitor);
@@ -111,6 +120,7 @@ export function encodeExec(req: ExecRequest): Buffer {
   const r = new Records();
   r.add('leader', String(req.leaderPid));
   addCommand(r, req.argv, req.env, req.cwd, req.user);
+  addConfinement(r, req);
   const stdio = (req.stdio ?? { kind: 'inherit' }) as StdioPlan; // JS callers are not type-checked
   if (stdio.kind === 'journal') throw invalid('exec cannot log to the journal', '');
   addStdio(r, stdio);

@@ -76,5 +76,8 @@ function describe(f: KernelFailure): string {
   let op = f.syscall;
   if (f.what) op += ` ${f.what}`;
   if (f.path) op += f.what ? ` on ${f.path}` : ` ${f.path}`;
-  return `${f.stage}: ${op} failed: ${errnoName(f.errno)} (${errnoMessage(f.errno)})`;
+  const msg = `${f.stage}: ${op} failed: ${errnoName(f.errno)} (${errnoMessage(f.errno)})`;
+  // A kernel built without CONFIG_SECCOMP_FILTER: say how to run anyway.
+  if (f.what === 'PR_SET_SECCOMP' && f.errno === constants.errno.EINVAL) return `${msg}: this kernel has no seccomp filters (--seccomp unconfined runs without)`;
+  return msg;
 }

@@ -1,5 +1,5 @@
 /** The kernel module: everything the runtime asks of the kernel, typed. */
-export type { BindMount, ExecRequest, ExecStdioPlan, ParkedContainer, ParkedExec, PtyPlan, RootfsPlan, SpawnRequest, StdioPlan } from './types.js';
+export type { BindMount, ExecRequest, ExecStdioPlan, ParkedContainer, ParkedExec, PtyPlan, RootfsPlan, SeccompProfile, SpawnRequest, StdioPlan } from './types.js';
 export { openPtyMaster, setWindowSize, type PtyMaster } from './pty.js';
 export { KernelError, errnoMessage, errnoName } from './errors.js';
 export { spawnContainer } from './spawn.js';

@@ -53,6 +53,13 @@ export type StdioPlan =
   | { kind: 'fds'; stdin: number; stdout: number; stderr: number }
   | PtyPlan;
 
+/**
+ * The payload's syscall filter (native/src/seccomp.c): 'default' denies what
+ * a container has no business calling (module loading, the keyring, bpf, new
+ * namespaces, ...), as docker's default profile; 'unconfined' installs none.
+ */
+export type SeccompProfile = 'default' | 'unconfined';
+
 /** exec has no journal of its own: its output goes to the caller. */
 export type ExecStdioPlan = Exclude<StdioPlan, { kind: 'journal' }>;
 
@@ -77,6 +84,10 @@ export interface SpawnRequest {
   userns?: { base: number; size: number };
   /** true for --network host: no new network namespace. */
   shareHostNetwork: boolean;
+  /** Absent: 'default'. */
+  seccomp?: SeccompProfile;
+  /** PR_SET_NO_NEW_PRIVS before exec: setuid bits and file capabilities grant nothing. Absent: false. */
+  noNewPrivileges?: boolean;
   stdio: StdioPlan;
   /** Absolute host path where the monitor writes the payload's exit status (decimal, 128+signal when killed) when it ends. */
   exitFile: string;
@@ -115,6 +126,9 @@ export interface ExecRequest {
   cwd: string;
   /** As SpawnRequest.user. */
   user?: string;
+  /** As SpawnRequest's: the container's, so that exec is no way around them. */
+  seccomp?: SeccompProfile;
+  noNewPrivileges?: boolean;
   /** Default inherit: the caller's own fds 0,1,2. */
   stdio?: ExecStdioPlan;
 }

@@ -78,7 +78,12 @@ export async function execInContainer(
   const stdio = stdioPlanFor(io);
   let parked;
   try {
-    parked = deps.kernel.execInContainer({ leaderPid: rt.initPid, argv, env: mergeEnv(base.env, extraEnv), cwd: base.cwd, ...(user ? { user } : {}), stdio: stdio.plan });
+    parked = deps.kernel.execInContainer({
+      leaderPid: rt.initPid, argv, env: mergeEnv(base.env, extraEnv), cwd: base.cwd, ...(user ? { user } : {}),
+      // The container's confinement, as its capabilities: exec is no way around them.
+      seccomp: stored.spec.seccomp ?? 'default', noNewPrivileges: stored.spec.noNewPrivileges ?? false,
+      stdio: stdio.plan,
+    });
   } finally {
     stdio.forked();
   }

@@ -87,6 +87,8 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       ...(payload.user ? { user: payload.user } : {}),
       ...(userns ? { userns } : {}),
       shareHostNetwork: deps.network.sharesHost(spec.network),
+      seccomp: spec.seccomp ?? 'default',
+      noNewPrivileges: spec.noNewPrivileges ?? false,
       stdio: opts.stdio,
       exitFile: paths.exit,
     });

@@ -126,6 +126,29 @@ test('run: the payload\'s exit status, 128+signal, and 137 for an OOM kill', asy
   assert.ok(!existsSync('/var/lib/tsmachine/containers/r4'), '--rm removed it');
 });
 
+test('seccomp and no_new_privs through the CLI: the default filter, --seccomp unconfined, --no-new-privileges, and exec alike', async () => {
+  const probe = ['sh', '-c', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; unshare -U true 2>/dev/null && echo userns=ok || echo userns=denied'];
+  const def = await tsmachine(['run', '--rm', '--network', 'none', '--image', 'httpd', 'sc1', '--', ...probe]);
+  assert.equal(def.code, 0, def.stderr);
+  assert.match(def.stdout, /^Seccomp:\s+2$/m);
+  assert.match(def.stdout, /^NoNewPrivs:\s+0$/m);
+  assert.match(def.stdout, /^userns=denied$/m, 'no user namespaces under the default filter');
+  const loose = await tsmachine(['run', '--rm', '--network', 'none', '--image', 'httpd', '--seccomp', 'unconfined', '--no-new-privileges', 'sc2', '--', ...probe]);
+  assert.equal(loose.code, 0, loose.stderr);
+  assert.match(loose.stdout, /^Seccomp:\s+0$/m);
+  assert.match(loose.stdout, /^NoNewPrivs:\s+1$/m);
+  // exec takes the container's (stored) options, not its own defaults.
+  const { leader } = await start('sc3', '--image', 'httpd', '--network', 'none', '--seccomp', 'unconfined', '--no-new-privileges');
+  assert.match(readFileSync(`/proc/${leader}/status`, 'utf8'), /^Seccomp:\s+0$/m);
+  const ex = await tsmachine(['exec', 'sc3', ...probe]);
+  assert.equal(ex.code, 0, ex.stderr);
+  assert.match(ex.stdout, /^Seccomp:\s+0$/m);
+  assert.match(ex.stdout, /^NoNewPrivs:\s+1$/m);
+  const ex2 = await tsmachine(['exec', 'httpd', ...probe]);
+  assert.match(ex2.stdout, /^Seccomp:\s+2$/m, 'httpd was started with the default');
+  assert.match(ex2.stdout, /^userns=denied$/m);
+});
+
 test('logs shows the payload\'s output from the journal, under the scope', async () => {
   await start('talker', '--image', 'httpd', '--network', 'none', '--', 'sh', '-c', 'echo to-stdout; echo to-stderr >&2; exec sleep 1000');
   const r = await waitUntil('both lines in the journal', async () => {
@@ -166,6 +189,7 @@ test('bad input: one-line error, exit 125, no unit, mount or state left behind',
     [['start', 'bad6', '--image', 'httpd', '--bind', '/does/not/exist:/x'], /source \/does\/not\/exist does not exist/],
     [['start', 'bad7', '--image', 'httpd', '--network', 'none', '--', '/no/such/command'], /execve.*\/no\/such\/command|No such file/],
     [['start', 'nosuchimage'], /no image named 'nosuchimage'/],
+    [['start', 'bad8', '--image', 'httpd', '--seccomp', 'strict'], /^tsmachine: start bad8: --seccomp 'strict' is not default or unconfined$/],
   ];
   for (const [args, re] of cases) {
     const r = await tsmachine(args);
@@ -175,7 +199,7 @@ test('bad input: one-line error, exit 125, no unit, mount or state left behind',
   }
   assert.equal(units(), before.units, 'no unit left behind');
   assert.equal(mounts(), before.mounts, 'no mount left behind');
-  for (const n of ['bad1', 'bad2', 'bad4', 'bad5', 'bad6', 'bad7'])
+  for (const n of ['bad1', 'bad2', 'bad4', 'bad5', 'bad6', 'bad7', 'bad8'])
     assert.ok(!existsSync(`/var/lib/tsmachine/containers/${n}`) && !existsSync(`/run/tsmachine/${n}`), `no state for ${n}`);
   const notRoot = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '/mnt/host/bin/tsmachine.cjs', 'start', 'x', '--image', 'httpd']);
   assert.equal(notRoot.code, 125);

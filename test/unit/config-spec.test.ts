@@ -51,6 +51,16 @@ test('--user keeps USER[:GROUP] as typed (names resolve in the container at star
   assert.equal(validateSpec('web', {}, env).user, '');
 });
 
+test('--seccomp is default or unconfined (default when absent); --no-new-privileges is a boolean, off when absent', () => {
+  const none = validateSpec('web', {}, env);
+  assert.equal(none.seccomp, 'default');
+  assert.equal(none.noNewPrivileges, false);
+  assert.equal(validateSpec('web', { seccomp: 'unconfined' }, env).seccomp, 'unconfined');
+  assert.equal(validateSpec('web', { seccomp: 'default' }, env).seccomp, 'default');
+  for (const yes of ['yes', 'true', '1', 'on', 'Y']) assert.equal(validateSpec('web', { noNewPrivileges: yes }, env).noNewPrivileges, true, yes);
+  for (const no of ['no', 'false', '0', 'off']) assert.equal(validateSpec('web', { noNewPrivileges: no }, env).noNewPrivileges, false, no);
+});
+
 test('unlimited values leave the limit unset', () => {
   const s = validateSpec('web', { memory: 'infinity', pidsLimit: 'max' }, env);
   assert.deepEqual(s.limits, {});
@@ -76,6 +86,11 @@ test('bad input names the flag and the value', () => {
     [{ user: 'app:' }, /^--user 'app:' is not USER\[:GROUP\]$/],
     [{ user: 'a b' }, /^--user 'a b' has 'a b', which is not a user or group name$/],
     [{ user: '4294967295' }, /^--user '4294967295' has id 4294967295, above 4294967294$/],
+    [{ seccomp: 'x' }, /^--seccomp 'x' is not default or unconfined$/],
+    [{ seccomp: 'Unconfined' }, /^--seccomp 'Unconfined' is not default or unconfined$/],
+    [{ seccomp: '/etc/profile.json' }, /^--seccomp '\/etc\/profile\.json' is not default or unconfined$/],
+    [{ seccomp: '' }, /^--seccomp '' is not default or unconfined$/],
+    [{ noNewPrivileges: 'maybe' }, /^--no-new-privileges 'maybe' is not a boolean \(yes or no\)$/],
   ];
   for (const [o, re] of cases) {
     assert.throws(() => validateSpec('web', o, env), (e: unknown) => e instanceof SpecError && re.test(e.message), JSON.stringify(o));

@@ -43,6 +43,20 @@ test('a user travels as one record, only when set; exec carries it too', () => {
     assert.throws(() => encodeSpawn({ ...base, user: bad }, '/m'), (e: unknown) => e instanceof KernelError && e.errnoName === 'EINVAL', bad);
 });
 
+test('the seccomp filter is on unless unconfined; no_new_privs only when asked; exec carries both', () => {
+  const conf = (r: string[]): string[] => r.filter((x) => x.startsWith('seccomp=') || x.startsWith('nnp='));
+  assert.deepEqual(conf(records(encodeSpawn(base, '/m'))), ['seccomp=1', 'nnp=0']);
+  assert.deepEqual(conf(records(encodeSpawn({ ...base, seccomp: 'default', noNewPrivileges: false }, '/m'))), ['seccomp=1', 'nnp=0']);
+  assert.deepEqual(conf(records(encodeSpawn({ ...base, seccomp: 'unconfined', noNewPrivileges: true }, '/m'))), ['seccomp=0', 'nnp=1']);
+  const exec = { leaderPid: 5, argv: ['id'], env: [], cwd: '/' };
+  assert.deepEqual(conf(records(encodeExec({ ...exec, seccomp: 'unconfined', noNewPrivileges: true }))), ['seccomp=0', 'nnp=1']);
+  assert.deepEqual(conf(records(encodeExec(exec))), ['seccomp=1', 'nnp=0']);
+  // A JS caller (or old state) with another word must not fall through to "no filter".
+  const odd = 'none' as unknown as 'default';
+  assert.throws(() => encodeSpawn({ ...base, seccomp: odd }, '/m'), (e: unknown) => e instanceof KernelError && e.errnoName === 'EINVAL');
+  assert.throws(() => encodeExec({ ...exec, seccomp: odd }), KernelError);
+});
+
 test('encodeSpawn passes test fds', () => {
   const r = records(encodeSpawn({ ...base, stdio: { kind: 'fds', stdin: 3, stdout: 4, stderr: 5 } }, '/m'));
   assert.ok(r.includes('fd0=3') && r.includes('fd1=4') && r.includes('fd2=5'));
@@ -74,8 +88,8 @@ test('encodeSpawn passes the pty size', () => {
 });
 
 test('encodeExec', () => {
-  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/root' })), ['leader=42', 'argv=sh', 'cwd=/root', 'stdio=inherit']);
-  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', stdio: { kind: 'fds', stdin: 7, stdout: 1, stderr: 2 } })).slice(3),
+  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/root' })), ['leader=42', 'argv=sh', 'cwd=/root', 'seccomp=1', 'nnp=0', 'stdio=inherit']);
+  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', stdio: { kind: 'fds', stdin: 7, stdout: 1, stderr: 2 } })).slice(5),
     ['stdio=fds', 'fd0=7', 'fd1=1', 'fd2=2']);
   assert.throws(() => encodeExec({ leaderPid: 0, argv: ['sh'], env: [], cwd: '/' }), KernelError);
   // Not expressible in TypeScript, but a JS caller could try.
@@ -91,4 +105,6 @@ test('KernelError reads like strerror and carries the facts', () => {
   assert.equal(e.errnoName, 'EINVAL');
   const x = new KernelError({ stage: 'init', syscall: 'execve', what: '', errno: 2, path: 'nope' });
   assert.equal(x.message, 'init: execve nope failed: ENOENT (No such file or directory)');
+  const s = new KernelError({ stage: 'init', syscall: 'prctl', what: 'PR_SET_SECCOMP', errno: 22, path: '' });
+  assert.equal(s.message, 'init: prctl PR_SET_SECCOMP failed: EINVAL (Invalid argument): this kernel has no seccomp filters (--seccomp unconfined runs without)');
 });

@@ -12,6 +12,7 @@ process.env.TSMACHINE_STATE_DIR = join(root, 'lib');
 process.env.TSMACHINE_RUN_DIR = join(root, 'run');
 
 const { startContainer } = await import('../../src/runtime/start.js');
+const { execInContainer } = await import('../../src/runtime/exec.js');
 const { validateSpec } = await import('../../src/config/spec.js');
 const { containerPaths, readRuntime } = await import('../../src/state/container.js');
 type Deps = import('../../src/runtime/deps.js').RuntimeDeps;
@@ -127,3 +128,26 @@ for (const what of ['unit', 'machine'] as const) {
     assert.ok(log.includes('release'));
   });
 }
+
+test("the spec's seccomp profile and no_new_privs reach the init and, from the stored spec, every exec", async () => {
+  const { deps } = recorder();
+  const seen: string[] = [];
+  const { spawnContainer } = deps.kernel;
+  deps.kernel.spawnContainer = (req) => {
+    seen.push(`spawn seccomp=${req.seccomp} nnp=${req.noNewPrivileges}`);
+    return spawnContainer(req);
+  };
+  deps.kernel.execInContainer = (req) => {
+    seen.push(`exec seccomp=${req.seccomp} nnp=${req.noNewPrivileges}`);
+    return { pid: 200, release() { /* runs */ }, async wait() { return 0; }, abort() { /* unused */ } };
+  };
+  const confined = validateSpec('conf', { seccomp: 'unconfined', noNewPrivileges: 'yes' }, { onlineCpus: [0], exists: () => true });
+  await startContainer(deps, confined, image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'conf' } });
+  assert.equal(await execInContainer(deps, 'conf', { argv: ['id'], env: [] }, image, { interactive: true }), 0);
+  await startContainer(deps, spec('plain'), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'plain' } });
+  assert.equal(await execInContainer(deps, 'plain', { argv: ['id'], env: [] }, image, { interactive: true }), 0);
+  assert.deepEqual(seen, [
+    'spawn seccomp=unconfined nnp=true', 'exec seccomp=unconfined nnp=true',
+    'spawn seccomp=default nnp=false', 'exec seccomp=default nnp=false',
+  ]);
+});

@@ -21,6 +21,8 @@ Environment=A=1 "B=two words"
 Hostname=web
 WorkingDirectory=/srv
 User=app:staff
+NoNewPrivileges=true
+SeccompProfile=unconfined
 
 [Files]
 Image=httpd
@@ -47,6 +49,8 @@ IOWeight=200
     hostname: 'web',
     workdir: '/srv',
     user: 'app:staff',
+    noNewPrivileges: 'yes',
+    seccomp: 'unconfined',
     image: 'httpd',
     bind: ['/srv/data:/srv/data', '/etc/ssl:/ssl:ro'],
     network: 'bridge',
@@ -60,7 +64,8 @@ IOWeight=200
     ioWeight: '200',
   });
   assert.equal(r.origins.hostname, `${F}:4`);
-  assert.equal(r.origins.cpus, `${F}:20`);
+  assert.equal(r.origins.cpus, `${F}:22`);
+  assert.equal(r.origins.seccomp, `${F}:8`);
   assert.equal(r.origins.user, `${F}:6`);
 });
 
@@ -132,6 +137,8 @@ test('invalid values fail with file:line and the key', () => {
     ['[Exec]\nParameters=sh -c "echo\n', `${F}:2: Parameters= unterminated quote in 'sh -c "echo'`],
     ['[Files]\nBind=relative:/x\n', `${F}:2: Bind= 'relative:/x': source and destination must be absolute paths`],
     ['[Files]\nBind=/a:/b:rbind\n', `${F}:2: Bind= '/a:/b:rbind': mount options and ':' in paths are not supported`],
+    ['[Exec]\nNoNewPrivileges=maybe\n', `${F}:2: NoNewPrivileges= 'maybe' is not a boolean (yes or no)`],
+    ['[Exec]\nSeccompProfile=strict\n', `${F}:2: SeccompProfile= 'strict' is not default or unconfined`],
     ['[Network]\nMode=veth\n', `${F}:2: Mode= 'veth' is not one of bridge, none, host, macvlan:IFACE, ipvlan:IFACE`],
     ['[Network]\nIP=10.0.0.300\n', `${F}:2: IP= '10.0.0.300' is not an IP address`],
     ['[Network]\nDNS=1.1.1.1 dns.example\n', `${F}:2: DNS= 'dns.example' is not an IP address`],
@@ -157,4 +164,12 @@ test('accepted values pass through as written', () => {
   assert.equal(v.networkMode('macvlan:eth0'), 'macvlan:eth0');
   assert.equal(v.ipAddress('fd00::5'), 'fd00::5');
   assert.equal(v.cpuList('0,2-3'), '0,2-3');
+});
+
+test("NoNewPrivileges= takes systemd's booleans, held as yes or no; an empty one unsets", () => {
+  for (const t of ['yes', 'YES', 'true', '1', 'on', 'y', 't']) assert.equal(v.boolean(t), 'yes', t);
+  for (const f of ['no', 'false', '0', 'off', 'n', 'f']) assert.equal(v.boolean(f), 'no', f);
+  assert.equal(parse('[Exec]\nNoNewPrivileges=no\n').options.noNewPrivileges, 'no');
+  assert.equal(parse('[Exec]\nNoNewPrivileges=yes\nNoNewPrivileges=\n').options.noNewPrivileges, undefined);
+  assert.equal(parse('[Exec]\nSeccompProfile=default\n').options.seccomp, 'default');
 });

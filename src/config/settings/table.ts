@@ -51,6 +51,8 @@ export const SETTINGS_TABLE: readonly KeyDef[] = [
   scalar('Exec',      'WorkingDirectory', 'workdir',    v.absolutePath),
   scalar('Exec',      'User',             'user',       v.user),
   scalar('Exec',      'PrivateUsers',     'privateUsers', v.privateUsers),
+  scalar('Exec',      'NoNewPrivileges',  'noNewPrivileges', v.boolean),
+  scalar('Exec',      'SeccompProfile',   'seccomp',    v.seccompProfile),
   scalar('Files',     'Image',            'image',      v.text),
   list  ('Files',     'Bind',             'bind',       v.bind(false)),
   list  ('Files',     'BindReadOnly',     'bind',       v.bind(true)),

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { InvalidValue } from './error.js';
-import { parseUser } from '../units.js';
+import { parseBoolean, parseSeccomp, parseUser } from '../units.js';
 import { parsePrivateUsers } from '../userns.js';
 import { splitWords } from './words.js';
 
@@ -142,6 +142,20 @@ export function privateUsers(v: string): string {
   const r = parsePrivateUsers(v);
   if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
   return v;
+}
+
+/** SeccompProfile=: as --seccomp, default or unconfined. */
+export function seccompProfile(v: string): string {
+  const r = parseSeccomp(v);
+  if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
+  return r.value;
+}
+
+/** NoNewPrivileges= and other booleans: systemd's spellings, held as "yes" or "no". */
+export function boolean(v: string): string {
+  const r = parseBoolean(v);
+  if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
+  return r.value ? 'yes' : 'no';
 }
 
 /** MemoryMax=: systemd's size syntax (base 1024 suffixes K M G T P E, or bytes) or "infinity", passed through. */
