@@ -26,6 +26,7 @@ struct tsm_config {
 	char *mountpoint;
 	char *overlay_opts; /* "lowerdir=top:...:bottom,upperdir=..,workdir=.." */
 	char **lowers;      /* the layer directories, bottom first (for idmapping) */
+	char *lower_dir;    /* their common directory, when overlay_opts names them relative to it */
 	int nlowers;
 	unsigned int userns_base, userns_size; /* --private-users: 0 size = none */
 	struct tsm_bind *binds;

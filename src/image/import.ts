@@ -58,7 +58,7 @@ export async function importImage(source: string, opts: ImportOptions = {}): Pro
 }
 
 async function importPlan(p: StorePaths, plan: ImportPlan, name: string, progress?: ProgressFn): Promise<ImageRecord> {
-  checkLowerdirBudget(p, plan.layers.length);
+  checkLowerdirBudget(plan.layers.length);
   const total = plan.layers.reduce((s, l) => s + l.blob.size, 0);
   let done = 0;
   const layers: LayerRecord[] = [];
