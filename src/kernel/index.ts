@@ -5,6 +5,6 @@ export { KernelError, errnoMessage, errnoName } from './errors.js';
 export { spawnContainer } from './spawn.js';
 export { execInContainer } from './exec.js';
 export { waitExit } from './wait.js';
-export { kill, processStartTime } from './process.js';
+export { catchesSignal, kill, processStartTime } from './process.js';
 export { acquireLock, isLockBusy, type Lock } from './lock.js';
 export { sdNotify } from './notify.js';

@@ -16,6 +16,24 @@ export function kill(pid: number, signal: number): boolean {
 }
 
 /**
+ * Whether the process has a handler for `signal` (its SigCgt mask in
+ * /proc/PID/status), or null when it does not exist. A namespace's PID 1
+ * never sees a signal from outside that it does not handle (the kernel drops
+ * it), so this says whether SIGTERM can stop it at all.
+ */
+export function catchesSignal(pid: number, signal: number): boolean | null {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (mask === undefined) return null;
+  return ((BigInt(`0x${mask}`) >> BigInt(signal - 1)) & 1n) === 1n;
+}
+
+/**
  * The process's start time in clock ticks since boot (field 22 of
  * /proc/PID/stat), or null when it does not exist. A PID plus this number
  * names one process for good: PIDs are reused, start times are not.

@@ -75,6 +75,8 @@ export interface KernelOps {
   kill(pid: number, signal: number): void;
   /** Start time of a process (clock ticks since boot), or null when it does not exist. */
   processStartTime(pid: number): number | null;
+  /** Whether the process handles `signal`; null when it does not exist. */
+  catchesSignal(pid: number, signal: number): boolean | null;
   acquireLock(path: string): { release(): void };
   /** sd_notify to $NOTIFY_SOCKET (no-op without one). */
   notify(state: string): void;

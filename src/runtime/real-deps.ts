@@ -1,4 +1,4 @@
-import { acquireLock, execInContainer, kill, processStartTime, sdNotify, spawnContainer, waitExit } from '../kernel/index.js';
+import { acquireLock, catchesSignal, execInContainer, kill, processStartTime, sdNotify, spawnContainer, waitExit } from '../kernel/index.js';
 import { connectSystemBus } from '../systemd/bus.js';
 import { SystemdManager } from '../systemd/manager.js';
 import { Machined } from '../systemd/machined.js';
@@ -85,6 +85,7 @@ const kernel: KernelOps = {
   spawnContainer, execInContainer, waitExit,
   kill: (pid, sig) => { kill(pid, sig); },
   processStartTime,
+  catchesSignal,
   acquireLock: (path) => acquireLock(path, { wait: true }),
   notify: (state) => { sdNotify(state); },
 };

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock, isLockBusy, kill, KernelError, processStartTime, sdNotify, waitExit } from '../../src/kernel/index.js';
+import { acquireLock, catchesSignal, isLockBusy, kill, KernelError, processStartTime, sdNotify, waitExit } from '../../src/kernel/index.js';
+import { spawn } from 'node:child_process';
 import { ensureNative } from './kernel-fixture.js';
 
 describe('kernel utilities', () => {
@@ -15,6 +16,21 @@ describe('kernel utilities', () => {
     const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
     assert.equal(t, Number(fields[19]));
     assert.equal(processStartTime(4_000_000), null);
+  });
+
+  test('catchesSignal reads SigCgt: a trap for TERM shows, a plain sleep has none, a missing process is null', async () => {
+    const trapping = spawn('sh', ['-c', "trap 'exit 0' TERM; while :; do sleep 1; done"], { stdio: 'ignore' });
+    const plain = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      // the shell installs its trap a moment after it starts
+      for (let i = 0; i < 100 && catchesSignal(trapping.pid!, 15) !== true; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(catchesSignal(trapping.pid!, 15), true);
+      assert.equal(catchesSignal(plain.pid!, 15), false);
+      assert.equal(catchesSignal(4_000_000, 15), null);
+    } finally {
+      trapping.kill('SIGKILL');
+      plain.kill('SIGKILL');
+    }
   });
 
   test('kill is false for a missing process', () => {

@@ -66,6 +66,7 @@ function recorder(failAt?: string, leftover?: 'unit' | 'machine') {
       async waitExit() { return 0; },
       kill() { /* unused */ },
       processStartTime(pid) { return alive && (pid === 100 || pid === 99) ? 4242 : null; },
+      catchesSignal() { return true; },
       acquireLock() { return { release() { /* no-op */ } }; },
       notify() { /* no-op */ },
     },
