@@ -172,26 +172,26 @@ static napi_value js_release(napi_env env, napi_callback_info info)
 	return result(env, rc, &r);
 }
 
-static napi_value js_abort(napi_env env, napi_callback_info info)
+/* abort(pid, stagePid, syncFd) and execAbort(...): undo a parked spawn or exec. */
+static napi_value call_abort(napi_env env, napi_callback_info info, void (*fn)(int, int, int))
 {
 	napi_value argv[3];
 	int32_t a, b, c;
 	if (!args(env, info, 3, argv) || !arg_int(env, argv[0], &a) || !arg_int(env, argv[1], &b) ||
 	    !arg_int(env, argv[2], &c))
 		return NULL;
-	tsm_abort(a, b, c);
+	fn(a, b, c);
 	return undefined(env);
+}
+
+static napi_value js_abort(napi_env env, napi_callback_info info)
+{
+	return call_abort(env, info, tsm_abort);
 }
 
 static napi_value js_exec_abort(napi_env env, napi_callback_info info)
 {
-	napi_value argv[3];
-	int32_t a, b, c;
-	if (!args(env, info, 3, argv) || !arg_int(env, argv[0], &a) || !arg_int(env, argv[1], &b) ||
-	    !arg_int(env, argv[2], &c))
-		return NULL;
-	tsm_exec_abort(a, b, c);
-	return undefined(env);
+	return call_abort(env, info, tsm_exec_abort);
 }
 
 /* wait(pid): a Promise of the exit status (128+signal) or -errno. waitpid
@@ -372,7 +372,8 @@ static napi_value nl_rc(napi_env env, int rc)
 	return num(env, rc < 0 ? -errno : rc);
 }
 
-static napi_value js_nl_link_index(napi_env env, napi_callback_info info)
+/* The netlink calls that take one interface name. */
+static napi_value nl_by_name(napi_env env, napi_callback_info info, int (*fn)(const char *))
 {
 	napi_value argv[1];
 	if (!args(env, info, 1, argv))
@@ -380,35 +381,24 @@ static napi_value js_nl_link_index(napi_env env, napi_callback_info info)
 	char *name = arg_str(env, argv[0]);
 	if (!name)
 		return NULL;
-	napi_value v = nl_rc(env, tsm_nl_link_index(name));
+	napi_value v = nl_rc(env, fn(name));
 	free(name);
 	return v;
+}
+
+static napi_value js_nl_link_index(napi_env env, napi_callback_info info)
+{
+	return nl_by_name(env, info, tsm_nl_link_index);
 }
 
 static napi_value js_nl_bridge_add(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
-	if (!args(env, info, 1, argv))
-		return NULL;
-	char *name = arg_str(env, argv[0]);
-	if (!name)
-		return NULL;
-	napi_value v = nl_rc(env, tsm_nl_bridge_add(name));
-	free(name);
-	return v;
+	return nl_by_name(env, info, tsm_nl_bridge_add);
 }
 
 static napi_value js_nl_link_del(napi_env env, napi_callback_info info)
 {
-	napi_value argv[1];
-	if (!args(env, info, 1, argv))
-		return NULL;
-	char *name = arg_str(env, argv[0]);
-	if (!name)
-		return NULL;
-	napi_value v = nl_rc(env, tsm_nl_link_del(name));
-	free(name);
-	return v;
+	return nl_by_name(env, info, tsm_nl_link_del);
 }
 
 static napi_value js_nl_veth_add(napi_env env, napi_callback_info info)

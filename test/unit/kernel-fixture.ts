@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MONITOR_BIN, NATIVE_DIR, NATIVE_ADDON, ROOT } from '../../src/paths.js';
-import type { SpawnRequest } from '../../src/kernel/types.js';
+import { execInContainer, spawnContainer, waitExit } from '../../src/kernel/index.js';
+import type { ExecRequest, SpawnRequest } from '../../src/kernel/types.js';
 
 /**
  * Shared by the kernel-*.test.ts files: a busybox rootfs in a temp dir and a
@@ -72,4 +73,39 @@ export function makeFixture(): Fixture {
       rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
+}
+
+export interface Captured { code: number; out: string }
+
+/** Stdout and stderr into one file of the fixture, stdin /dev/null, for the duration of fn. */
+async function captured(f: Fixture, file: string, fn: (stdio: { kind: 'fds'; stdin: number; stdout: number; stderr: number }) => Promise<number>): Promise<Captured> {
+  const outPath = join(f.dir, file);
+  const fd = openSync(outPath, 'w');
+  const inFd = openSync('/dev/null', 'r');
+  try {
+    const code = await fn({ kind: 'fds', stdin: inFd, stdout: fd, stderr: fd });
+    return { code, out: readFileSync(outPath, 'utf8') };
+  } finally {
+    closeSync(fd);
+    closeSync(inFd);
+  }
+}
+
+/** Runs one container of the fixture to its end; a failed release rethrows after the monitor is reaped. */
+export function runCaptured(f: Fixture, over: Partial<SpawnRequest>): Promise<Captured> {
+  return captured(f, 'out', async (stdio) => {
+    const c = spawnContainer(f.request({ stdio, ...over }));
+    const exited = waitExit(c.monitorPid);
+    try { c.release(); } catch (e) { await exited; throw e; }
+    return exited;
+  });
+}
+
+/** Runs a command in the running container whose init is leaderPid, to its end. */
+export function execCaptured(f: Fixture, req: Omit<ExecRequest, 'stdio'>): Promise<Captured> {
+  return captured(f, 'exec-out', async (stdio) => {
+    const e = execInContainer({ ...req, stdio });
+    e.release();
+    return e.wait();
+  });
 }

@@ -1,14 +1,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { execInContainer, kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
+import { kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
 import type { ExecRequest, SpawnRequest } from '../../src/kernel/types.js';
 import { ROOT } from '../../src/paths.js';
 import { nativeAddon } from '../../src/kernel/addon.js';
-import { ensureNative, type Fixture, makeFixture, skipReason } from './kernel-fixture.js';
+import { type Captured, ensureNative, execCaptured, type Fixture, makeFixture, runCaptured, skipReason } from './kernel-fixture.js';
 
 /**
  * native/src/seccomp.c: the deny list inside a real container (a static probe
@@ -47,20 +47,7 @@ describe('seccomp filter (native seccomp.c)', { skip: skipReason() ?? (hasGcc() 
   });
   after(() => f.cleanup());
 
-  async function run(over: Partial<SpawnRequest>): Promise<{ code: number; out: string }> {
-    const outPath = join(f.dir, 'out');
-    const fd = openSync(outPath, 'w');
-    const inFd = openSync('/dev/null', 'r');
-    try {
-      const c = spawnContainer(f.request({ stdio: { kind: 'fds', stdin: inFd, stdout: fd, stderr: fd }, env: ['PATH=/bin'], ...over }));
-      const exited = waitExit(c.monitorPid);
-      try { c.release(); } catch (e) { await exited; throw e; }
-      return { code: await exited, out: readFileSync(outPath, 'utf8') };
-    } finally {
-      closeSync(fd);
-      closeSync(inFd);
-    }
-  }
+  const run = (over: Partial<SpawnRequest>): Promise<Captured> => runCaptured(f, { env: ['PATH=/bin'], ...over });
 
   const PROBE = 'probe; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status';
 
@@ -145,18 +132,9 @@ describe('seccomp filter (native seccomp.c)', { skip: skipReason() ?? (hasGcc() 
 
   test('exec gets what it is given: the filter and no_new_privs, as the container has them', async () => {
     async function execIn(c: { initPid: number }, over: Partial<ExecRequest>): Promise<string> {
-      const outPath = join(f.dir, 'exec-out');
-      const fd = openSync(outPath, 'w');
-      const inFd = openSync('/dev/null', 'r');
-      try {
-        const e = execInContainer({ leaderPid: c.initPid, argv: ['sh', '-c', PROBE], env: ['PATH=/bin'], cwd: '/', stdio: { kind: 'fds', stdin: inFd, stdout: fd, stderr: fd }, ...over });
-        e.release();
-        assert.equal(await e.wait(), 0);
-        return readFileSync(outPath, 'utf8');
-      } finally {
-        closeSync(fd);
-        closeSync(inFd);
-      }
+      const r = await execCaptured(f, { leaderPid: c.initPid, argv: ['sh', '-c', PROBE], env: ['PATH=/bin'], cwd: '/', ...over });
+      assert.equal(r.code, 0, r.out);
+      return r.out;
     }
     for (const conf of [{ seccomp: 'default', noNewPrivileges: false }, { seccomp: 'unconfined', noNewPrivileges: true }] as const) {
       const c = spawnContainer(f.request({ argv: ['sleep', '1000'], ...conf }));

@@ -1,10 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { execInContainer, kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
+import { readFileSync } from 'node:fs';
+import { kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
 import type { SpawnRequest } from '../../src/kernel/types.js';
-import { ensureNative, type Fixture, makeFixture, skipReason } from './kernel-fixture.js';
+import { type Captured, ensureNative, execCaptured, type Fixture, makeFixture, runCaptured, skipReason } from './kernel-fixture.js';
 
 /** docker's default capabilities (CHOWN … AUDIT_WRITE) as /proc/PID/status prints them. */
 const DOCKER_CAPS = 0xa80425fbn;
@@ -23,20 +22,7 @@ describe('security baseline', { skip: skipReason() ?? false }, () => {
   before(() => { ensureNative(); f = makeFixture(); });
   after(() => f.cleanup());
 
-  async function run(over: Partial<SpawnRequest>): Promise<{ code: number; out: string }> {
-    const outPath = join(f.dir, 'out');
-    const fd = openSync(outPath, 'w');
-    const inFd = openSync('/dev/null', 'r');
-    try {
-      const c = spawnContainer(f.request({ stdio: { kind: 'fds', stdin: inFd, stdout: fd, stderr: fd }, ...over }));
-      const exited = waitExit(c.monitorPid);
-      try { c.release(); } catch (e) { await exited; throw e; }
-      return { code: await exited, out: readFileSync(outPath, 'utf8') };
-    } finally {
-      closeSync(fd);
-      closeSync(inFd);
-    }
-  }
+  const run = (over: Partial<SpawnRequest>): Promise<Captured> => runCaptured(f, { ...over });
 
   test("the payload has docker's capabilities: no mount or sethostname, but port 80 binds", async () => {
     const script = [
@@ -86,19 +72,13 @@ describe('security baseline', { skip: skipReason() ?? false }, () => {
     const c = spawnContainer(f.request({ argv: ['sleep', '1000'] }));
     c.release();
     const exited = waitExit(c.monitorPid);
-    const outPath = join(f.dir, 'exec-out');
-    const fd = openSync(outPath, 'w');
-    const inFd = openSync('/dev/null', 'r');
     try {
-      const e = execInContainer({ leaderPid: c.initPid, argv: ['sh', '-c', 'grep Cap /proc/self/status; hostname x'], env: ['PATH=/bin'], cwd: '/', stdio: { kind: 'fds', stdin: inFd, stdout: fd, stderr: fd } });
-      e.release();
-      assert.notEqual(await e.wait(), 0, 'hostname must fail');
-      const caps = capsOf(readFileSync(outPath, 'utf8'));
+      const r = await execCaptured(f, { leaderPid: c.initPid, argv: ['sh', '-c', 'grep Cap /proc/self/status; hostname x'], env: ['PATH=/bin'], cwd: '/' });
+      assert.notEqual(r.code, 0, 'hostname must fail');
+      const caps = capsOf(r.out);
       assert.equal(caps.CapEff, expectedCaps());
       assert.equal(caps.CapBnd, expectedCaps());
     } finally {
-      closeSync(fd);
-      closeSync(inFd);
       kill(c.initPid, 9);
       await exited;
     }

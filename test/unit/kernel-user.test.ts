@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execInContainer, KernelError, kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
 import type { SpawnRequest } from '../../src/kernel/types.js';
-import { ensureNative, type Fixture, makeFixture, skipReason } from './kernel-fixture.js';
+import { type Captured, ensureNative, execCaptured, type Fixture, makeFixture, runCaptured, skipReason } from './kernel-fixture.js';
 
 /**
  * The payload's user comes from the container's /etc files (written into the
@@ -35,20 +35,7 @@ describe('the payload\'s user (native user.c)', { skip: skipReason() ?? false },
   });
   after(() => f.cleanup());
 
-  async function run(over: Partial<SpawnRequest>): Promise<{ code: number; out: string }> {
-    const outPath = join(f.dir, 'out');
-    const fd = openSync(outPath, 'w');
-    const inFd = openSync('/dev/null', 'r');
-    try {
-      const c = spawnContainer(f.request({ stdio: { kind: 'fds', stdin: inFd, stdout: fd, stderr: fd }, env: ['PATH=/bin'], ...over }));
-      const exited = waitExit(c.monitorPid);
-      try { c.release(); } catch (e) { await exited; throw e; }
-      return { code: await exited, out: readFileSync(outPath, 'utf8') };
-    } finally {
-      closeSync(fd);
-      closeSync(inFd);
-    }
-  }
+  const run = (over: Partial<SpawnRequest>): Promise<Captured> => runCaptured(f, { env: ['PATH=/bin'], ...over });
 
   const probe = (user: string | undefined, env?: string[]): Promise<{ code: number; out: string }> =>
     run({ argv: ['sh', '-c', PROBE], ...(user !== undefined ? { user } : {}), ...(env ? { env } : {}) });
@@ -106,22 +93,15 @@ describe('the payload\'s user (native user.c)', { skip: skipReason() ?? false },
     const c = spawnContainer(f.request({ argv: ['sleep', '1000'] }));
     c.release();
     const exited = waitExit(c.monitorPid);
-    const outPath = join(f.dir, 'exec-out');
-    const fd = openSync(outPath, 'w');
-    const inFd = openSync('/dev/null', 'r');
     try {
-      const e = execInContainer({ leaderPid: c.initPid, argv: ['sh', '-c', PROBE], env: ['PATH=/bin'], cwd: '/', user: 'app', stdio: { kind: 'fds', stdin: inFd, stdout: fd, stderr: fd } });
-      e.release();
-      assert.equal(await e.wait(), 0);
-      const out = readFileSync(outPath, 'utf8');
+      const { code, out } = await execCaptured(f, { leaderPid: c.initPid, argv: ['sh', '-c', PROBE], env: ['PATH=/bin'], cwd: '/', user: 'app' });
+      assert.equal(code, 0, out);
       assert.match(out, /^Uid: 1000 /m);
       assert.match(out, /^Groups: 44 45 ?$/m);
       const bad = execInContainer({ leaderPid: c.initPid, argv: ['true'], env: [], cwd: '/', user: 'ghost' });
       assert.throws(() => bad.release(), /exec: no user 'ghost' in \/etc\/passwd/);
       assert.equal(await bad.wait(), 127);
     } finally {
-      closeSync(fd);
-      closeSync(inFd);
       kill(c.initPid, 9);
       await exited;
     }

@@ -4,7 +4,7 @@ import { chownSync, closeSync, openSync, readFileSync, statSync, symlinkSync, wr
 import { join } from 'node:path';
 import { execInContainer, kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
 import type { SpawnRequest } from '../../src/kernel/types.js';
-import { ensureNative, type Fixture, makeFixture, skipReason } from './kernel-fixture.js';
+import { type Captured, ensureNative, type Fixture, makeFixture, runCaptured, skipReason } from './kernel-fixture.js';
 
 /**
  * --private-users at the kernel level: the payload runs in a user namespace
@@ -35,20 +35,7 @@ describe('user namespace (--private-users)', { skip: skipReason() ?? false }, ()
   });
   after(() => f.cleanup());
 
-  async function run(over: Partial<SpawnRequest>): Promise<{ code: number; out: string }> {
-    const outPath = join(f.dir, 'out');
-    const fd = openSync(outPath, 'w');
-    const inFd = openSync('/dev/null', 'r');
-    try {
-      const c = spawnContainer(f.request({ stdio: { kind: 'fds', stdin: inFd, stdout: fd, stderr: fd }, userns: { base: BASE, size: SIZE }, ...over }));
-      const exited = waitExit(c.monitorPid);
-      try { c.release(); } catch (e) { await exited; throw e; }
-      return { code: await exited, out: readFileSync(outPath, 'utf8') };
-    } finally {
-      closeSync(fd);
-      closeSync(inFd);
-    }
-  }
+  const run = (over: Partial<SpawnRequest>): Promise<Captured> => runCaptured(f, { userns: { base: BASE, size: SIZE }, ...over });
 
   test('root inside is host BASE; the shared layer reads as root\'s; writes land with host ids; port 80 binds', async () => {
     const r = await run({ argv: ['sh', '-c', PROBE] });

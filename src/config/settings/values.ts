@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { InvalidValue } from './error.js';
-import { parseBoolean, parseSeccomp, parseUser } from '../units.js';
+import { parseBoolean, parseSeccomp, parseUser, type Parsed } from '../units.js';
 import { parsePrivateUsers } from '../userns.js';
 import { splitWords } from './words.js';
 
@@ -130,33 +130,23 @@ export function cpuQuota(v: string): string {
   return rest === '' ? whole : `${whole}.${rest}`;
 }
 
-/** User=: as --user, "USER[:GROUP]" (nspawn takes a name only; a group is our extension). */
-export function user(v: string): string {
-  const r = parseUser(v);
+/** The value a config/ parser accepts (as `keep` turns it into text), or InvalidValue with its reason. */
+function checked<T>(v: string, r: Parsed<T>, keep: (value: T) => string): string {
   if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
-  return r.value;
+  return keep(r.value);
 }
 
-/** PrivateUsers=: nspawn's values (a boolean, "pick", BASE[:SIZE]). */
-export function privateUsers(v: string): string {
-  const r = parsePrivateUsers(v);
-  if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
-  return v;
-}
+/** User=: as --user, "USER[:GROUP]" (nspawn takes a name only; a group is our extension). */
+export const user = (v: string): string => checked(v, parseUser(v), (u) => u);
+
+/** PrivateUsers=: nspawn's values (a boolean, "pick", BASE[:SIZE]), kept as written for config/spec.ts. */
+export const privateUsers = (v: string): string => checked(v, parsePrivateUsers(v), () => v);
 
 /** SeccompProfile=: as --seccomp, default or unconfined. */
-export function seccompProfile(v: string): string {
-  const r = parseSeccomp(v);
-  if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
-  return r.value;
-}
+export const seccompProfile = (v: string): string => checked(v, parseSeccomp(v), (p) => p);
 
 /** NoNewPrivileges= and other booleans: systemd's spellings, held as "yes" or "no". */
-export function boolean(v: string): string {
-  const r = parseBoolean(v);
-  if (!r.ok) throw new InvalidValue(`${q(v)} ${r.reason}`);
-  return r.value ? 'yes' : 'no';
-}
+export const boolean = (v: string): string => checked(v, parseBoolean(v), (b) => (b ? 'yes' : 'no'));
 
 /** MemoryMax=: systemd's size syntax (base 1024 suffixes K M G T P E, or bytes) or "infinity", passed through. */
 export function size(v: string): string {
