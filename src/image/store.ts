@@ -12,7 +12,7 @@ import type { ResolvedImage } from './types.js';
  * import.ts). Every function takes an optional store root so tests run
  * against a temp dir; the default is STATE_DIR.
  */
-export { importImage, type ImportOptions } from './import.js';
+export { importImage, STDIN, type ImportOptions } from './import.js';
 export { ImageError } from './errors.js';
 export type { ImageRecord, LayerRecord } from './records.js';
 export { ttyProgress, type ImportProgress, type ProgressFn } from './progress.js';

@@ -3,7 +3,7 @@ import { HELP, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { formatSize } from '../../config/units.js';
 import { listDirectoryImages } from '../../image/resolve.js';
-import { importImage, inspectImage, listImages, pruneLayers, removeImage, ttyProgress } from '../../image/store.js';
+import { importImage, STDIN, inspectImage, listImages, pruneLayers, removeImage, ttyProgress } from '../../image/store.js';
 import { listContainerNames, readStoredSpec } from '../../state/container.js';
 import { requireRoot } from '../../runtime/preflight.js';
 
@@ -38,17 +38,20 @@ export const images: Command = {
 };
 
 export const importCmd: Command = {
-  usage: 'tsmachine import [--name NAME] SOURCE',
-  summary: 'import an OCI layout/archive, a docker-archive, a rootfs tarball or directory into the layer store',
-  options: [{ long: 'name', kind: 'value', arg: 'NAME', help: 'image name (default: from the source)' }, HELP],
+  usage: 'tsmachine import [--name NAME] SOURCE|-',
+  summary: 'import an OCI layout/archive, a docker-archive, a rootfs tarball or directory (tars may be gzip/zstd; - reads stdin) into the layer store',
+  options: [{ long: 'name', kind: 'value', arg: 'NAME', help: 'image name (default: from the source; needed for stdin unless the archive names itself)' }, HELP],
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
     const source = p.positionals[0];
     if (!source) throw new UsageError('a SOURCE to import is required');
     ctx.subject = source;
+    if (source === STDIN && process.stdin.isTTY) throw new UsageError('stdin is a terminal: pipe an archive into it (… | tsmachine import --name NAME -)');
     requireRoot();
     const name = str(p, 'name');
     const progress = ttyProgress(process.stderr);
-    const rec = await importImage(source, { ...(name ? { name } : {}), ...(progress ? { progress } : {}) });
+    const rec = await importImage(source, {
+      ...(name ? { name } : {}), ...(progress ? { progress } : {}), ...(source === STDIN ? { input: process.stdin } : {}),
+    });
     ctx.out(`${rec.name} ${rec.id} (${rec.layers.length} layers, ${formatSize(rec.size)})`);
     return 0;
   },
