@@ -12,12 +12,13 @@ function table(rows: string[][], ctx: CommandContext): void {
   for (const r of rows) ctx.out(r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd());
 }
 
-/** Containers that use an image (by name or by id), so rmi and prune keep it. */
-function usersOf(name: string, id: string): string[] {
-  return listContainerNames().filter((c) => {
-    const s = readStoredSpec(c);
-    return s !== null && (s.spec.image === name || s.imageId === id);
-  });
+/**
+ * Containers made from the image with this id. By id, not by name, as
+ * docker does: a container made from an earlier image of the same name does
+ * not use this one (its own image is held, see removeImage).
+ */
+function usersOf(id: string): string[] {
+  return listContainerNames().filter((c) => readStoredSpec(c)?.imageId === id);
 }
 
 export const images: Command = {
@@ -66,7 +67,7 @@ export const rmi: Command = {
     if (!name) throw new UsageError('an image name is required');
     ctx.subject = name;
     requireRoot();
-    removeImage(name, { force: flag(p, 'force'), inUse: (id) => usersOf(name, id) });
+    removeImage(name, { force: flag(p, 'force'), inUse: (id) => usersOf(id) });
     return 0;
   },
 };
@@ -86,12 +87,10 @@ export const image: Command = {
     if (sub === 'prune') {
       requireRoot();
       // Layers under existing containers stay, even if their image was rmi --force'd or
-      // re-imported since: by the image id each container was created from.
-      const keepImages = listContainerNames().flatMap((c) => {
-        const s = readStoredSpec(c);
-        return s ? [s.imageId] : [];
-      });
-      const r = pruneLayers({ keepImages });
+      // re-imported since: the layers each container recorded, and (for specs from
+      // before it recorded them) the held image of the id it was created from.
+      const specs = listContainerNames().flatMap((c) => readStoredSpec(c) ?? []);
+      const r = pruneLayers({ keep: specs.flatMap((s) => s.image?.layers ?? []), keepImages: specs.map((s) => s.imageId) });
       ctx.out(`removed ${r.removed.length} layers, freed ${formatSize(r.freedBytes)}`);
       return 0;
     }
