@@ -34,6 +34,11 @@ export function formatProgress(p: ImportProgress): string {
   return `layer ${p.layer}/${p.layers} ${what}  ${mb(p.bytes)} / ${mb(p.totalBytes)} (${pct}%)`;
 }
 
+/** The last event of a whole import (the last layer unpacked or found stored): the progress line ends there. */
+export function endsLine(p: ImportProgress): boolean {
+  return p.layers > 0 && p.layer === p.layers && (p.state === 'done' || p.state === 'reused');
+}
+
 export function ttyProgress(stream: NodeJS.WriteStream): ProgressFn | undefined {
   if (!stream.isTTY) return undefined;
   let last = 0;
@@ -42,6 +47,6 @@ export function ttyProgress(stream: NodeJS.WriteStream): ProgressFn | undefined 
     // A redraw per chunk would cost more than the import; 10 per second is plenty.
     if ((p.state === 'unpacking' || p.state === 'reading') && now - last < 100) return;
     last = now;
-    stream.write(`\r\x1b[K${formatProgress(p)}${p.state === 'done' && p.layer === p.layers ? '\n' : ''}`);
+    stream.write(`\r\x1b[K${formatProgress(p)}${endsLine(p) ? '\n' : ''}`);
   };
 }

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { importImage, inspectImage, resolveStoreImage } from '../../src/image/store.js';
 import { ImageError } from '../../src/image/errors.js';
 import { layoutMemberName, mayBeLayout, peekMemberNames, PEEK_BYTES } from '../../src/image/peek.js';
-import { formatProgress, type ImportProgress } from '../../src/image/progress.js';
+import { formatProgress, ttyProgress, type ImportProgress } from '../../src/image/progress.js';
 import { tarBuffer } from '../../src/image/tar-writer.js';
 import { cleanup, compress, hasTool, listTree, sha, tarDir, tempDir, writeDockerArchive, writeOciLayout } from './image-helpers.js';
 
@@ -194,4 +194,22 @@ test('progress lines while reading an archive: with a total for a file, without 
   assert.equal(formatProgress({ layer: 0, layers: 0, bytes: 2_500_000, totalBytes: 10_000_000, state: 'reading' }), 'reading archive  2.5 MB / 10.0 MB (25%)');
   assert.equal(formatProgress({ layer: 0, layers: 0, bytes: 2_500_000, totalBytes: 0, state: 'reading' }), 'reading archive  2.5 MB');
   assert.equal(formatProgress({ layer: 2, layers: 3, bytes: 5, totalBytes: 10, state: 'unpacking' }), 'layer 2/3 unpacking  0.0 MB / 0.0 MB (50%)');
+});
+
+test('the terminal reporter: nothing when stderr is not a terminal; on one, one redrawn line ended after the last layer, reused or not', () => {
+  const fake = (isTTY: boolean): { stream: NodeJS.WriteStream; out: string[] } => {
+    const out: string[] = [];
+    return { stream: { isTTY, write: (s: string) => { out.push(s); return true; } } as unknown as NodeJS.WriteStream, out };
+  };
+  assert.equal(ttyProgress(fake(false).stream), undefined, 'a pipe gets no progress at all');
+  const { stream, out } = fake(true);
+  const draw = ttyProgress(stream)!;
+  draw({ layer: 0, layers: 0, bytes: 10, totalBytes: 0, state: 'reading' });
+  draw({ layer: 1, layers: 2, bytes: 5, totalBytes: 10, state: 'done' });
+  draw({ layer: 2, layers: 2, bytes: 10, totalBytes: 10, state: 'reused' });
+  assert.deepEqual(out, [
+    '\r\x1b[Kreading archive  0.0 MB',
+    '\r\x1b[Klayer 1/2 done  0.0 MB / 0.0 MB (50%)',
+    '\r\x1b[Klayer 2/2 already stored  0.0 MB / 0.0 MB (100%)\n',
+  ]);
 });

@@ -3,7 +3,8 @@ import { HELP, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { formatSize } from '../../config/units.js';
 import { listDirectoryImages } from '../../image/resolve.js';
-import { importImage, STDIN, inspectImage, listImages, pruneLayers, removeImage, ttyProgress } from '../../image/store.js';
+import { importImage, STDIN, inspectImage, listImages, pruneLayers, removeImage, ttyProgress, type ImportProgress } from '../../image/store.js';
+import { endsLine } from '../../image/progress.js';
 import { listContainerNames, readStoredSpec } from '../../state/container.js';
 import { requireRoot } from '../../runtime/preflight.js';
 
@@ -49,10 +50,18 @@ export const importCmd: Command = {
     if (source === STDIN && process.stdin.isTTY) throw new UsageError('stdin is a terminal: pipe an archive into it (… | tsmachine import --name NAME -)');
     requireRoot();
     const name = str(p, 'name');
-    const progress = ttyProgress(process.stderr);
-    const rec = await importImage(source, {
-      ...(name ? { name } : {}), ...(progress ? { progress } : {}), ...(source === STDIN ? { input: process.stdin } : {}),
-    });
+    const draw = ttyProgress(process.stderr);
+    let drawing = false;
+    const progress = draw && ((e: ImportProgress): void => { drawing = !endsLine(e); draw(e); });
+    let rec;
+    try {
+      rec = await importImage(source, {
+        ...(name ? { name } : {}), ...(progress ? { progress } : {}), ...(source === STDIN ? { input: process.stdin } : {}),
+      });
+    } catch (e) {
+      if (drawing) process.stderr.write('\n'); // the error goes on a line of its own, not after the progress line
+      throw e;
+    }
     ctx.out(`${rec.name} ${rec.id} (${rec.layers.length} layers, ${formatSize(rec.size)})`);
     return 0;
   },
