@@ -49,7 +49,7 @@ export async function peekMemberNames(blob: BlobRef, compression: Compression): 
     while (names.length < PEEK_MEMBERS) {
       const e = await tar.next();
       if (e === null) break;
-      if (posix.normalize(e.path) !== '.') names.push(e.path);
+      if (posix.normalize(e.path).replace(/\/+$/, '') !== '.') names.push(e.path);
     }
     return names;
   } catch (e) {

@@ -54,7 +54,7 @@ test('peek: the first members of a gzip or zstd tar, skipping "."; bounded for a
       ({ file, offset: 0, size: readFileSync(file).length, name: file });
     const gz = compress(plain, 'gzip');
     const names = await peekMemberNames(blob(gz), 'gzip');
-    assert.ok(names.length > 0 && names.every((n) => n.startsWith('./')), names.join(' '));
+    assert.ok(names.length > 0 && names.every((n) => n.startsWith('./') && n !== './'), names.join(' '));
     assert.ok(await mayBeLayout(blob(gz), 'gzip'));
     if (zstd) assert.ok(await mayBeLayout(blob(compress(plain, 'zstd')), 'zstd'));
 
