@@ -9,3 +9,14 @@ import { TsmError } from '../errors.js';
 export class ImageError extends TsmError {
   readonly module = 'image';
 }
+
+/**
+ * A container's image is no longer in the layer store: its layers were
+ * removed behind the store's back (rm -rf, a restored backup). Names the
+ * image id, which is all that identifies it once its name is gone.
+ */
+export class MissingImageError extends ImageError {
+  constructor(readonly image: string, readonly layer: string, readonly imageName: string) {
+    super(`image ${image} (was '${imageName}') is gone: layer ${layer} is missing from the layer store (import the image again, or rm the container)`);
+  }
+}

@@ -13,47 +13,79 @@ import { planOci } from './oci.js';
 import type { ImportPlan } from './plan.js';
 import type { ProgressFn } from './progress.js';
 import { checkName, writeRecord, type ImageRecord, type LayerRecord } from './records.js';
+import { Scratch } from './scratch.js';
 import { openSource } from './source.js';
+import { spoolInput } from './spool.js';
 import { sanitizeName, storePaths, type StorePaths } from './store-paths.js';
 import { tarStream } from './tar-writer.js';
 
 export interface ImportOptions {
-  /** Image name; default: the source's own tag/ref name, else the file name. */
+  /** Image name; default: the source's own tag/ref name, else the file name. Required for stdin unless the archive names itself. */
   name?: string;
   progress?: ProgressFn;
   /** Store root; default STATE_DIR. */
   root?: string;
+  /** What SOURCE "-" reads; default process.stdin. */
+  input?: AsyncIterable<Buffer>;
+}
+
+/** SOURCE "-": the archive comes on stdin. */
+export const STDIN = '-';
+
+/** The name a source's file name suggests: "img.tar.gz" → "img"; none for stdin. */
+function nameFromFile(source: string): string | null {
+  if (source === STDIN) return null;
+  return sanitizeName(basename(source.replace(/:[^/]*$/, '')).replace(/\.(tar|tgz|tzst)(\.(gz|zst|zstd))?$/, '').replace(/\.oci$/, ''));
 }
 
 /**
- * Imports SOURCE (rootfs dir or tarball, OCI layout dir/tar, docker-archive)
- * into the layer store and records it under a name. Layers already stored
- * are reused; new ones are verified while streaming and appear only whole.
- * The record is written last, so an interrupted import leaves no image.
+ * Imports SOURCE (rootfs dir or tarball, OCI layout dir/tar, docker-archive;
+ * any tar gzip/zstd-compressed; "-" for any archive on stdin) into the layer
+ * store and records it under a name. Layers already stored are reused; new
+ * ones are verified while streaming and appear only whole. The record is
+ * written last, so an interrupted import leaves no image, and the temp files
+ * of stdin or a decompressed archive go with the import (see Scratch).
  */
 export async function importImage(source: string, opts: ImportOptions = {}): Promise<ImageRecord> {
   if (opts.name !== undefined) checkName(opts.name);
   const p = storePaths(opts.root);
   for (const d of [p.layers, p.links, p.images]) mkdirSync(d, { recursive: true, mode: 0o755 });
   mkdirSync(p.tmp, { recursive: true, mode: 0o700 });
-  // Shared: other imports run alongside; prune (exclusive) waits until no layer is half-referenced.
-  const storeLock = await lockAsync(p.locks, 'store.lock', true);
+  const scratch = new Scratch(p);
+  const reading = (bytes: number, totalBytes: number): void => opts.progress?.({ layer: 0, layers: 0, bytes, totalBytes, state: 'reading' });
   try {
-    cleanStaleTemp(p);
-    const src = await openSource(source);
-    const fallbackName = sanitizeName(basename(source.replace(/:[^/]*$/, '')).replace(/\.(tar|tgz|tzst)(\.(gz|zst|zstd))?$/, '').replace(/\.oci$/, ''));
-    if (src.kind === 'rootfs-dir' || src.kind === 'rootfs-tar') {
-      const name = opts.name ?? fallbackName;
-      if (!name) throw new ImageError(`cannot derive an image name from ${source}; pass --name`);
-      return await importRootfs(p, src, name, opts.progress);
+    let path = source;
+    let label = source;
+    if (source === STDIN) {
+      // Before the store lock: a slow pipe must not hold off prune. Our tmp dir is safe from its cleanup (our pid is alive).
+      label = 'stdin';
+      path = scratch.file('stdin.tar');
+      let read = 0;
+      await spoolInput(opts.input ?? (process.stdin as AsyncIterable<Buffer>), path, label, (n) => { read += n; reading(read, 0); });
     }
-    const plan = src.kind === 'oci' ? planOci(src.files, src.ref) : planDockerArchive(src.files);
-    const name = opts.name ?? (plan.suggestedName ? sanitizeName(plan.suggestedName) : null) ?? fallbackName;
-    if (!name) throw new ImageError(`cannot derive an image name from ${source}; pass --name`);
-    checkName(name);
-    return await importPlan(p, plan, name, opts.progress);
+    // Shared: other imports run alongside; prune (exclusive) waits until no layer is half-referenced.
+    const storeLock = await lockAsync(p.locks, 'store.lock', true);
+    try {
+      cleanStaleTemp(p);
+      const src = await openSource(path, { scratch, label, onReading: reading });
+      const fallbackName = nameFromFile(source);
+      const noName = (): ImageError =>
+        new ImageError(source === STDIN ? 'the archive on stdin carries no image name; pass --name' : `cannot derive an image name from ${source}; pass --name`);
+      if (src.kind === 'rootfs-dir' || src.kind === 'rootfs-tar') {
+        const name = opts.name ?? fallbackName;
+        if (!name) throw noName();
+        return await importRootfs(p, src, name, opts.progress);
+      }
+      const plan = src.kind === 'oci' ? planOci(src.files, src.ref) : planDockerArchive(src.files);
+      const name = opts.name ?? (plan.suggestedName ? sanitizeName(plan.suggestedName) : null) ?? fallbackName;
+      if (!name) throw noName();
+      checkName(name);
+      return await importPlan(p, plan, name, opts.progress);
+    } finally {
+      storeLock.release();
+    }
   } finally {
-    storeLock.release();
+    scratch.dispose();
   }
 }
 
@@ -96,7 +128,7 @@ async function importPlan(p: StorePaths, plan: ImportPlan, name: string, progres
 
 async function importRootfs(
   p: StorePaths,
-  src: { kind: 'rootfs-dir'; path: string } | { kind: 'rootfs-tar'; blob: import('./layer-stream.js').BlobRef },
+  src: { kind: 'rootfs-dir'; path: string } | { kind: 'rootfs-tar'; blob: import('./decompress.js').BlobRef },
   name: string,
   progress?: ProgressFn,
 ): Promise<ImageRecord> {

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { Duplex, PassThrough, Transform, type Readable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { decodeError, decoderFor, rangeStream, sniffCompression, type BlobRef } from './decompress.js';
 import { hasher, type Digest } from './digest.js';
 import { ImageError } from './errors.js';
 import { TarReader } from './tar-reader.js';
@@ -15,14 +13,8 @@ import { LayerWriter } from './unpack.js';
  * end; the caller owns `dest` and throws it away on any error.
  */
 
-/** A blob as a byte range of a file: a file of its own in an OCI dir, or a member of an archive. */
-export interface BlobRef {
-  file: string;
-  offset: number;
-  size: number;
-  /** How errors name it: "blob sha256:…", "layer foo/layer.tar". */
-  name: string;
-}
+export type { BlobRef, Compression } from './decompress.js';
+export { sniffCompression } from './decompress.js';
 
 export interface UnpackedBlob {
   /** sha256 of the blob as stored. */
@@ -31,43 +23,6 @@ export interface UnpackedBlob {
   diffId: string;
   /** Bytes of regular-file content written. */
   contentBytes: number;
-}
-
-export type Compression = 'gzip' | 'zstd' | 'none';
-
-export function sniffCompression(blob: BlobRef): Compression {
-  const fd = openSync(blob.file, 'r');
-  try {
-    const b = Buffer.alloc(4);
-    const n = readSync(fd, b, 0, Math.min(4, blob.size), blob.offset);
-    if (n >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
-    if (n === 4 && b.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-    return 'none';
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Debian's zstd CLI through a pipe: Node 18 has no zstd in zlib, and a native addon is more to trust than a pipe. */
-function zstdDecoder(blob: BlobRef): { stream: Duplex; exited: Promise<void>; kill: () => void } {
-  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const stream = Duplex.from({ writable: child.stdin, readable: child.stdout });
-  const exited = new Promise<void>((resolve, reject) => {
-    child.on('error', (e) => {
-      const err = new ImageError(`${blob.name}: cannot run zstd to decompress it (install the zstd package): ${e.message}`);
-      stream.destroy(err);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new ImageError(`${blob.name}: corrupt zstd data (${stderr.trim().split('\n')[0] || `zstd exit ${code ?? signal}`})`));
-    });
-  });
-  // Whoever fails first reports; the other rejection must not be unhandled.
-  exited.catch(() => undefined);
-  return { stream, exited, kill: () => { if (child.exitCode === null) child.kill('SIGKILL'); } };
 }
 
 function tap(onChunk: (c: Buffer) => void): Transform {
@@ -87,18 +42,13 @@ export async function unpackBlob(
   const outer = hasher(opts.algorithm ?? 'sha256');
   const inner = hasher('sha256');
   let read = 0;
-  const compression = blob.size > 0 ? sniffCompression(blob) : 'none';
-  const src: Readable = blob.size > 0
-    ? createReadStream(blob.file, { start: blob.offset, end: blob.offset + blob.size - 1, highWaterMark: 1 << 20 })
-    : new PassThrough().end();
-  const zstd = compression === 'zstd' ? zstdDecoder(blob) : null;
-  const decoder: Duplex = compression === 'gzip' ? createGunzip({ chunkSize: 1 << 18 }) : zstd ? zstd.stream : new PassThrough();
+  const decoder = decoderFor(sniffCompression(blob), blob.name);
   const writer = new LayerWriter(dest);
   try {
     await pipeline(
-      src,
+      rangeStream(blob),
       tap((c) => { outer.update(c); read += c.length; opts.onBytes?.(c.length); }),
-      decoder,
+      decoder.stream,
       tap((c) => inner.update(c)),
       async (source: AsyncIterable<Buffer>) => {
         const tar = new TarReader(source);
@@ -106,13 +56,9 @@ export async function unpackBlob(
         writer.finish();
       },
     );
-    if (zstd) await zstd.exited;
+    await decoder.exited;
   } catch (e) {
-    zstd?.kill();
-    if (e instanceof ImageError) throw e.message.startsWith(blob.name) ? e : new ImageError(`${blob.name}: ${e.message}`, { cause: e });
-    const err = e as NodeJS.ErrnoException;
-    if (err.code?.startsWith('Z_') || err.code === 'ERR_ZLIB') throw new ImageError(`${blob.name}: corrupt gzip data (${err.message})`, { cause: e });
-    throw new ImageError(`${blob.name}: ${err.message}`, { cause: e });
+    throw await decodeError(e, blob.name, decoder);
   }
   if (read !== blob.size) throw new ImageError(`${blob.name}: truncated (${read} of ${blob.size} bytes)`);
   return { digest: `${opts.algorithm ?? 'sha256'}:${outer.digest('hex')}`, diffId: `sha256:${inner.digest('hex')}`, contentBytes: writer.bytes };

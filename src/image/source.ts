@@ -3,14 +3,18 @@ import { join, resolve } from 'node:path';
 import { DirFiles, parseJson, readBytes, TarFiles, type LayoutFiles } from './blob-source.js';
 import { isDockerManifest } from './docker-archive.js';
 import { ImageError } from './errors.js';
-import { sniffCompression, type BlobRef } from './layer-stream.js';
+import { sniffCompression, type BlobRef } from './decompress.js';
+import { mayBeLayout } from './peek.js';
+import type { Scratch } from './scratch.js';
+import { decompressToFile } from './spool.js';
 import { TarIndex } from './tar-index.js';
 
 /**
  * What `tsmachine import SOURCE` was given, told apart by content, not by
  * file name: an OCI layout has oci-layout/index.json, a docker-archive has a
- * manifest.json list, anything else is a rootfs (directory or tarball,
- * optionally gzip/zstd).
+ * manifest.json list, anything else is a rootfs (directory or tarball).
+ * Any tar may be gzip- or zstd-compressed; a compressed image archive is
+ * decompressed into the store's tmp/ first (peek.ts says when, spool.ts why).
  */
 export type Source =
   | { kind: 'rootfs-dir'; path: string }
@@ -35,25 +39,45 @@ function splitRef(source: string): { path: string; ref?: string } {
   return { path: source };
 }
 
-export async function openSource(source: string): Promise<Source> {
+export interface OpenOptions {
+  /** Where a compressed archive is decompressed to (see spool.ts). */
+  scratch: Scratch;
+  /** How messages name the source when `source` is our own temp copy of it (stdin). */
+  label?: string;
+  /** Decompressing an archive: input bytes so far, of `total`. */
+  onReading?: (bytes: number, total: number) => void;
+}
+
+/** A plain tar file: an image archive if its manifests say so, else a rootfs. */
+async function openTar(blob: BlobRef, ref: string | undefined): Promise<Source> {
+  const files = new TarFiles(blob.name, await TarIndex.open(blob.file, blob.name));
+  const kind = layoutKind(files);
+  if (!kind) return { kind: 'rootfs-tar', blob };
+  return ref !== undefined ? { kind, files, ref } : { kind, files };
+}
+
+export async function openSource(source: string, opts: OpenOptions): Promise<Source> {
   const { path: given, ref } = splitRef(source);
   const path = resolve(given);
-  if (!existsSync(path)) throw new ImageError(`import source ${source} does not exist`);
-  const withRef = <T extends object>(s: T): T & { ref?: string } => (ref !== undefined ? { ...s, ref } : s);
+  const label = opts.label ?? source;
+  if (!existsSync(path)) throw new ImageError(`import source ${label} does not exist`);
   const st = statSync(path);
   if (st.isDirectory()) {
     const files = new DirFiles(path);
+    const withRef = <T extends object>(s: T): T & { ref?: string } => (ref !== undefined ? { ...s, ref } : s);
     if (existsSync(join(path, 'oci-layout')) || (existsSync(join(path, 'index.json')) && existsSync(join(path, 'blobs')))) return withRef({ kind: 'oci' as const, files });
     const kind = layoutKind(files);
     if (kind === 'docker-archive') return withRef({ kind, files });
     return { kind: 'rootfs-dir', path };
   }
-  if (!st.isFile()) throw new ImageError(`import source ${source} is neither a directory nor a file`);
-  const blob: BlobRef = { file: path, offset: 0, size: st.size, name: source };
-  // A compressed file can only be a rootfs tarball here (layouts are plain tars, as skopeo and docker write them).
-  if (sniffCompression(blob) !== 'none') return { kind: 'rootfs-tar', blob };
-  const index = await TarIndex.open(path);
-  const files = new TarFiles(path, index);
-  const kind = layoutKind(files);
-  return kind ? withRef({ kind, files }) : { kind: 'rootfs-tar', blob };
+  if (!st.isFile()) throw new ImageError(`import source ${label} is neither a directory nor a file`);
+  const blob: BlobRef = { file: path, offset: 0, size: st.size, name: label };
+  const compression = sniffCompression(blob);
+  if (compression === 'none') return openTar(blob, ref);
+  // A compressed rootfs streams straight into its layer; only what may be an image archive pays for a plain copy.
+  if (!(await mayBeLayout(blob, compression))) return { kind: 'rootfs-tar', blob };
+  const plain = opts.scratch.file('archive.tar');
+  let read = 0;
+  const size = await decompressToFile(blob, compression, plain, (n) => { read += n; opts.onReading?.(read, st.size); });
+  return openTar({ file: plain, offset: 0, size, name: label }, ref);
 }

@@ -1,19 +1,20 @@
 import { existsSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImageError } from './errors.js';
+import { ImageError, MissingImageError } from './errors.js';
 import { cleanStaleTemp, deleteLayer, ensureLink, hexOf, layerExists, listLayerIds, pruneLinks } from './layers.js';
-import { lockSync } from './lock.js';
+import { lockAsync, lockSync, type Lock } from './lock.js';
 import { deleteRecord, holdRecord, listHeld, listRecords, readRecord, type ImageRecord } from './records.js';
 import { storePaths } from './store-paths.js';
-import type { ResolvedImage } from './types.js';
+import type { ImageConfig, ResolvedImage } from './types.js';
+import type { StorePaths } from './store-paths.js';
 
 /**
  * The layer store's verbs for the CLI and the runtime (import lives in
  * import.ts). Every function takes an optional store root so tests run
  * against a temp dir; the default is STATE_DIR.
  */
-export { importImage, type ImportOptions } from './import.js';
-export { ImageError } from './errors.js';
+export { importImage, STDIN, type ImportOptions } from './import.js';
+export { ImageError, MissingImageError } from './errors.js';
 export type { ImageRecord, LayerRecord } from './records.js';
 export { ttyProgress, type ImportProgress, type ProgressFn } from './progress.js';
 
@@ -55,6 +56,15 @@ export function removeImage(
 }
 
 /**
+ * The store lock, shared (as an import holds it): while held, prune waits.
+ * The runtime holds it from a new container's image lookup until its spec,
+ * which names the layers, is written.
+ */
+export function pinStore(root?: string): Promise<Lock> {
+  return lockAsync(storePaths(root).locks, 'store.lock', true);
+}
+
+/**
  * Deletes layers no image record references and abandoned temp dirs. Kept
  * too: `keep` (diffIDs), and the layers of held records (force-removed
  * images) whose id is in `keepImages`, e.g. the image ids of existing
@@ -89,6 +99,24 @@ export function pruneLayers(opts: { keep?: Iterable<string>; keepImages?: Iterab
   }
 }
 
+/** A layer's short l/ path, repairing the link if it went missing or points elsewhere. */
+function linkPath(p: StorePaths, diffId: string, link?: string): string {
+  if (link !== undefined) {
+    try {
+      if (readlinkSync(join(p.links, link)) === join('..', 'layers', 'sha256', hexOf(diffId))) return join(p.links, link);
+    } catch { /* repaired below */ }
+  }
+  return join(p.links, ensureLink(p, diffId));
+}
+
+function resolvedOf(p: StorePaths, rec: ImageRecord): ResolvedImage {
+  const layers = rec.layers.map((l) => {
+    if (!layerExists(p, l.diffId)) throw new ImageError(`image '${rec.name}': layer ${l.diffId} is missing from the store (re-import it)`);
+    return linkPath(p, l.diffId, l.link);
+  });
+  return { name: rec.name, id: rec.id, layers, config: rec.config, source: 'store', diffIds: rec.layers.map((l) => l.diffId) };
+}
+
 /**
  * An imported image for the runtime: its layers as short l/ paths (bottom
  * first), which the native stage joins into overlay's lowerdir=. Null when
@@ -97,14 +125,32 @@ export function pruneLayers(opts: { keep?: Iterable<string>; keepImages?: Iterab
 export function resolveStoreImage(name: string, root?: string): ResolvedImage | null {
   const p = storePaths(root);
   const rec = readRecord(p, name);
-  if (!rec) return null;
-  const layers = rec.layers.map((l) => {
-    if (!layerExists(p, l.diffId)) throw new ImageError(`image '${name}': layer ${l.diffId} is missing from the store (re-import it)`);
-    let link = join(p.links, l.link);
-    let ok = false;
-    try { ok = readlinkSync(link) === join('..', 'layers', 'sha256', hexOf(l.diffId)); } catch { ok = false; }
-    if (!ok) link = join(p.links, ensureLink(p, l.diffId));
-    return link;
+  return rec ? resolvedOf(p, rec) : null;
+}
+
+/**
+ * An image by its id, whether a name still lists it or only a held record
+ * (rmi --force, replaced by a re-import) remembers it. For containers whose
+ * spec predates StoredImage: they know their image id but not its layers.
+ */
+export function findStoreImageById(id: string, root?: string): ResolvedImage | null {
+  const p = storePaths(root);
+  const rec = listRecords(p).find((r) => r.id === id) ?? listHeld(p).find((h) => h.rec.id === id)?.rec;
+  return rec ? resolvedOf(p, rec) : null;
+}
+
+/**
+ * The image a container recorded at creation, from its layers alone: no
+ * record is needed, so it starts again whatever happened to the image's
+ * name. A MissingImageError when a layer is gone from the store.
+ */
+export function resolveRecordedImage(
+  ref: { id: string; name: string; layers: string[]; config: ImageConfig }, root?: string,
+): ResolvedImage {
+  const p = storePaths(root);
+  const layers = ref.layers.map((diffId) => {
+    if (!layerExists(p, diffId)) throw new MissingImageError(ref.id, diffId, ref.name);
+    return linkPath(p, diffId);
   });
-  return { name: rec.name, id: rec.id, layers, config: rec.config, source: 'store' };
+  return { name: ref.name, id: ref.id, layers, config: ref.config, source: 'store', diffIds: [...ref.layers] };
 }

@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import type { ByteSource } from './byte-reader.js';
 import { ImageError } from './errors.js';
 import type { BlobRef } from './layer-stream.js';
+import { memberComponents } from './tar-path.js';
 import { TarReader } from './tar-reader.js';
 
 /**
@@ -51,12 +52,16 @@ interface Member {
 export class TarIndex {
   private constructor(readonly file: string, private readonly members: Map<string, Member>) {}
 
-  static async open(file: string): Promise<TarIndex> {
+  /** `label` names the archive in errors when `file` is only our temp copy of it (stdin, a decompressed archive). */
+  static async open(file: string, label: string = file): Promise<TarIndex> {
     const fd = openSync(file, 'r');
     const members = new Map<string, Member>();
     try {
       const tar = new TarReader(new FileByteSource(fd, fstatSync(fd).size));
       for (let e = await tar.next(); e !== null; e = await tar.next()) {
+        // Members are only ever looked up, never extracted, but a name that leaves the archive is refused as the
+        // unpacker would refuse it in a layer: no writer of images makes one, so it can only be an attack.
+        memberComponents(e.path);
         const name = posix.normalize(e.path).replace(/^\/+/, '').replace(/\/+$/, '');
         if (e.type === 'file') members.set(name, { offset: tar.bodyOffset, size: e.size });
         else if (e.type === 'symlink') members.set(name, { offset: 0, size: 0, link: e.linkname });
@@ -66,7 +71,7 @@ export class TarIndex {
         }
       }
     } catch (e) {
-      if (e instanceof ImageError) throw new ImageError(`${file}: ${e.message}`, { cause: e });
+      if (e instanceof ImageError) throw new ImageError(`${label}: ${e.message}`, { cause: e });
       throw e;
     } finally {
       closeSync(fd);

@@ -21,4 +21,19 @@ export interface ResolvedImage {
   config: ImageConfig;
   /** Where it came from: "builtin", "machines", "store". */
   source: 'builtin' | 'machines' | 'store';
+  /** Store images only: the layers' diffIDs, bottom first (what a container records, see StoredImage). */
+  diffIds?: string[];
+}
+
+/**
+ * What a container made from a layer-store image keeps of it, as docker
+ * keeps the image id: enough to start again from the same content after the
+ * image's name is gone (rmi --force, a re-import under the name), and the
+ * layers prune must leave alone while the container exists.
+ */
+export interface StoredImage {
+  /** diffIDs, bottom first: the store's keys (layers/sha256/<hex>). */
+  layers: string[];
+  /** The image's config as it was at creation. */
+  config: ImageConfig;
 }

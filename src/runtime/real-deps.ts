@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { RUN_DIR } from '../paths.js';
 import { resolveOptions } from '../config/settings/resolve.js';
 import * as network from '../network/index.js';
-import { resolveStoreImage } from '../image/store.js';
+import { findStoreImageById, pinStore, resolveRecordedImage, resolveStoreImage } from '../image/store.js';
 import { AlreadyExistsError, type KernelOps, type NetworkOps, type RuntimeDeps, type SystemdSession } from './deps.js';
 import { Runtime, type SettingsLoader } from './runtime.js';
 
@@ -105,5 +105,11 @@ export function createRealDeps(): RuntimeDeps {
 }
 
 export function createRuntime(warn: (line: string) => void): Runtime {
-  return new Runtime(createRealDeps(), { settings, warn, store: (name) => resolveStoreImage(name) });
+  return new Runtime(createRealDeps(), {
+    settings,
+    warn,
+    store: (name) => resolveStoreImage(name),
+    recorded: { byLayers: (ref) => resolveRecordedImage(ref), byId: (id) => findStoreImageById(id) },
+    pinStore: () => pinStore(),
+  });
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Limits } from '../config/limits.js';
 import type { ContainerOptions } from '../config/options.js';
 import type { OptionLabels } from '../config/spec.js';
-import { resolveImage, type StoreLookup } from '../image/resolve.js';
+import type { StoreLookup } from '../image/resolve.js';
 import type { ResolvedImage } from '../image/types.js';
 import type { StdioPlan } from '../kernel/types.js';
 import { containerPaths, locksDir, readStoredSpec, removeRuntime, type StoredSpec } from '../state/container.js';
@@ -15,6 +15,7 @@ import { prepareContainer } from './prepare.js';
 import { removeContainer } from './remove.js';
 import { recordExit } from './stale.js';
 import { startContainer, type Started } from './start.js';
+import { imageOfStored, type RecordedImageLookup } from './stored-image.js';
 import { killContainer, stopContainer } from './stop.js';
 import { updateContainer } from './update.js';
 import { requireRoot, requireSystemd } from './preflight.js';
@@ -30,7 +31,19 @@ export type SettingsLoader = (name: string, flags: ContainerOptions) => { option
 export class Runtime {
   constructor(
     private readonly deps: RuntimeDeps,
-    private readonly opts: { store?: StoreLookup; settings?: SettingsLoader; warn?: (line: string) => void } = {},
+    private readonly opts: {
+      store?: StoreLookup;
+      /** Images of existing containers by their recorded id and layers (see stored-image.ts). */
+      recorded?: RecordedImageLookup;
+      /**
+       * Holds off `image prune` while a new container is made: its layers are
+       * only protected once its spec is written, and prune must not take them
+       * between the image lookup and that write.
+       */
+      pinStore?: () => Promise<{ release(): void }>;
+      settings?: SettingsLoader;
+      warn?: (line: string) => void;
+    } = {},
   ) {}
 
   stored(name: string): StoredSpec | null {
@@ -57,6 +70,15 @@ export class Runtime {
   /** `start`: create from options, or (options null) start the stored container again. */
   async start(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan } = {}): Promise<Started> {
     requireRoot();
+    const pin = options ? await this.opts.pinStore?.() : undefined;
+    try {
+      return await this.startPinned(name, options, how);
+    } finally {
+      pin?.release();
+    }
+  }
+
+  private async startPinned(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan }): Promise<Started> {
     const prepared = options ? this.prepare(name, options) : null;
     requireSystemd();
     return this.withLock(name, async () => {
@@ -65,7 +87,7 @@ export class Runtime {
       if (existing) {
         if (prepared) throw new ContainerStateError(name, `container ${name} already exists`);
         spec = existing.spec;
-        image = resolveImage(spec.image, this.opts.store);
+        image = imageOfStored(existing, this.opts.store, this.opts.recorded);
       } else {
         if (!prepared) throw new ContainerStateError(name, `no container named ${name}`);
         ({ spec, image } = prepared);
@@ -158,7 +180,7 @@ export class Runtime {
     requireRoot();
     const stored = this.mustExist(name);
     let image: ResolvedImage | null = null;
-    try { image = resolveImage(stored.spec.image, this.opts.store); } catch { /* image removed since: run with the stored env */ }
+    try { image = imageOfStored(stored, this.opts.store, this.opts.recorded); } catch { /* image gone since: run with the stored env */ }
     return execInContainer(this.deps, name, command, image, io);
   }
 

@@ -8,6 +8,7 @@ import { unitNameFor } from './unit-name.js';
 import { AlreadyExistsError, type NetworkSetup, type RuntimeDeps, type SystemdSession } from './deps.js';
 import { ContainerStateError, StartError } from './errors.js';
 import { payloadFor } from './image-config.js';
+import { storedImageOf } from './stored-image.js';
 import { cleanStale, cleanStaleRegistrations } from './stale.js';
 import { UndoStack } from './undo.js';
 import { isAlive } from './liveness.js';
@@ -142,10 +143,12 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
 
     trace('machined');
     // 5. state
+    // The image as resolved now is what the container stands on (a spec from before StoredImage gains its layers here).
     if (!opts.existing) {
-      writeStoredSpec(name, { spec, created: new Date().toISOString(), imageId: image.id, ...(userns ? { userns } : {}) });
+      writeStoredSpec(name, { spec, created: new Date().toISOString(), ...storedImageOf(image), ...(userns ? { userns } : {}) });
     } else {
-      writeStoredSpec(name, { ...opts.existing, spec });
+      const { image: _previous, ...rest } = opts.existing;
+      writeStoredSpec(name, { ...rest, spec, ...storedImageOf(image) });
     }
     const rt: RuntimeState = {
       unit, initPid: parked.initPid, initStartTime, monitorPid: parked.monitorPid,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSpec } from '../config/spec.js';
 import type { IdRange } from '../config/userns.js';
+import type { StoredImage } from '../image/types.js';
 import { RUN_DIR, STATE_DIR } from '../paths.js';
 import { readJson, writeFileAtomic } from './files.js';
 
@@ -20,6 +21,13 @@ export interface StoredSpec {
   imageId: string;
   /** --private-users: the host id range reserved at creation, reused by every start. */
   userns?: IdRange;
+  /**
+   * Layer-store images: the layers and config the container stands on, so
+   * it starts from them again after `rmi --force` and prune keeps them.
+   * Absent for built-in and /var/lib/machines images, and in specs written
+   * before it existed (those fall back to imageId, then to the name).
+   */
+  image?: StoredImage;
 }
 
 /** What is running now; absent when the container is stopped. */

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tarBuffer } from '../../src/image/tar-writer.js';
-import { CLI, tsmachine, type RunResult } from './helpers.js';
+import { CLI, run, tsmachine, type RunResult } from './helpers.js';
 
 const CHECKOUT = dirname(dirname(CLI));
 const BUSYBOX_ROOTFS = join(CHECKOUT, 'build', 'images', 'httpd', 'rootfs');
@@ -94,7 +94,7 @@ before(() => {
 
 after(async () => {
   for (const n of created) await tsmachine(['rm', '--force', n]);
-  for (const n of ['icli-app', 'icli-app-docker', 'icli-app2']) await tsmachine(['rmi', '--force', n]);
+  for (const n of ['icli-app', 'icli-app-docker', 'icli-app2', 'icli-gz', 'icli-zst', 'icli-pipe', 'app:latest', 'icli-own']) await tsmachine(['rmi', '--force', n]);
   if (dir) rmSync(dir, { recursive: true, force: true });
   rmSync(OUTSIDE, { recursive: true, force: true });
 });
@@ -244,4 +244,85 @@ test('hostile tarballs: exit 125 naming the member, nothing written outside the 
   assert.deepEqual((await images()).filter((i) => i.name.startsWith('icli-evil')), [], 'no image listed');
   assert.deepEqual(layerDirs(), layersBefore, 'no layer kept');
   assert.deepEqual(existsSync(join(STATE, 'tmp')) ? readdirSync(join(STATE, 'tmp')) : [], [], 'no temp dir left');
+});
+
+/** `cat FILE | tsmachine import ARGS… -`: the archive through a real pipe. */
+const importPiped = (file: string, args: string[]): Promise<RunResult> =>
+  run('/bin/sh', ['-c', `cat '${file}' | '${process.execPath}' '${CLI}' import ${args.join(' ')} -`], { timeoutMs: 120_000 });
+const tmpLeft = (): string[] => (existsSync(join(STATE, 'tmp')) ? readdirSync(join(STATE, 'tmp')) : []);
+
+test('compressed archives: skopeo\'s docker-archive | gzip and oci-archive | zstd import as the same image and run', async () => {
+  sh(`gzip -c '${dir}/app.docker.tar' > '${dir}/app.docker.tar.gz'`);
+  tool('skopeo', ['copy', '-q', `oci:${dir}/oci:app`, `oci-archive:${join(dir, 'app.oci.tar')}:app`]);
+  sh(`zstd -q '${dir}/app.oci.tar' -o '${dir}/app.oci.tar.zst'`);
+  await ok(['import', '--name', 'icli-gz', join(dir, 'app.docker.tar.gz')]);
+  await ok(['import', '--name', 'icli-zst', join(dir, 'app.oci.tar.zst')]);
+  const gz = await inspect('icli-gz');
+  const zst = await inspect('icli-zst');
+  assert.equal(gz.format, 'docker-archive');
+  assert.equal(zst.format, 'oci');
+  assert.deepEqual(hexes(gz), appLayers, 'the same layers as the plain OCI layout');
+  assert.deepEqual(hexes(zst), appLayers);
+  assert.deepEqual(tmpLeft(), [], 'the decompressed copies are gone');
+  const r = await ok(['run', '--rm', '--network', 'none', '--image', 'icli-gz', 'icli-r7', '--', 'sh', '-c', 'cat /other/o; ls -A /data']);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['entry: sh -c cat /other/o; ls -A /data', 'o', 'c']);
+});
+
+test('import -: a gzip archive piped in with --name; a docker-archive names itself; a rootfs without --name is refused; no progress on a pipe', async () => {
+  const piped = await importPiped(join(dir, 'app.docker.tar.gz'), ['--name', 'icli-pipe']);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.match(piped.stdout.trim(), /^icli-pipe sha256:[0-9a-f]{64} \(5 layers, /);
+  assert.equal(piped.stderr, '', 'stderr is not a terminal: no progress lines');
+  assert.deepEqual(hexes(await inspect('icli-pipe')), appLayers);
+
+  const named = await importPiped(join(dir, 'app.docker.tar'), []);
+  assert.equal(named.code, 0, named.stderr);
+  assert.match(named.stdout, /^app:latest sha256:/, 'RepoTags name it');
+
+  sh(`tar -C '${BUSYBOX_ROOTFS}' -cf '${dir}/busybox.tar' .`);
+  const nameless = await importPiped(join(dir, 'busybox.tar'), []);
+  assert.equal(nameless.code, 125);
+  assert.equal(nameless.stderr.trim(), 'tsmachine: import -: the archive on stdin carries no image name; pass --name');
+  assert.deepEqual(tmpLeft(), [], 'no spooled copy left, on success or refusal');
+});
+
+test('start, stop, rmi --force, re-import of the name, start again: the container runs on its own layers; prune keeps them; gone by hand → one line', async () => {
+  // An image of its own (a marker no other test has), piped in as a gzip rootfs tarball.
+  const own = join(dir, 'own');
+  sh(`cp -a '${BUSYBOX_ROOTFS}' '${own}' && head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n' > '${own}/marker' && tar -C '${own}' -czf '${dir}/own.tar.gz' .`);
+  const marker = readFileSync(join(own, 'marker'), 'utf8');
+  const imported = await importPiped(join(dir, 'own.tar.gz'), ['--name', 'icli-own']);
+  assert.equal(imported.code, 0, imported.stderr);
+  const rec = await inspect('icli-own');
+  const id = (await images()).find((i) => i.name === 'icli-own')!.id;
+  const [layerHex] = hexes(rec);
+
+  created.push('icli-c2');
+  await ok(['start', '--network', 'none', '--image', 'icli-own', 'icli-c2', '--', 'sleep', '1000']);
+  await ok(['exec', 'icli-c2', 'sh', '-c', 'echo kept > /state']);
+  await ok(['stop', '--time', '1', 'icli-c2']);
+
+  await refused(['rmi', 'icli-own'], 'used by container icli-c2');
+  await ok(['rmi', '--force', 'icli-own']);
+  // The name now means another image, which no container uses: rmi of it is not refused.
+  await ok(['import', '--name', 'icli-own', `${dir}/oci:app2`]);
+  await ok(['start', 'icli-c2']);
+  const seen = await ok(['exec', 'icli-c2', 'sh', '-c', 'cat /marker; echo; cat /state; test -e /other2 || echo no-other2']);
+  assert.deepEqual(seen.stdout.trim().split('\n'), [marker, 'kept', 'no-other2'], 'its own files and its own image, not the new icli-own');
+  await ok(['rmi', 'icli-own']);
+
+  await ok(['image', 'prune']);
+  assert.ok(layerDirs().includes(layerHex!), 'prune keeps the layer of a running container whose image has no name');
+  await ok(['stop', '--time', '1', 'icli-c2']);
+  await ok(['image', 'prune']);
+  assert.ok(layerDirs().includes(layerHex!), 'and of a stopped one');
+  await ok(['start', 'icli-c2']);
+  assert.equal((await ok(['exec', 'icli-c2', 'cat', '/state'])).stdout, 'kept\n');
+  await ok(['stop', '--time', '1', 'icli-c2']);
+
+  rmSync(join(LAYERS, layerHex!), { recursive: true, force: true });
+  rmSync(join(LAYERS, `${layerHex}.json`), { force: true });
+  await refused(['start', 'icli-c2'], `image ${id} (was 'icli-own') is gone: layer sha256:${layerHex} is missing from the layer store`);
+  assert.equal(sh('systemctl list-units --all --plain --no-legend tsmachine-icli-c2.scope').trim(), '', 'no scope left by the refused start');
+  await ok(['rm', 'icli-c2']);
 });

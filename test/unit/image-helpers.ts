@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -128,4 +128,49 @@ export function listTree(dir: string): string[] {
 
 export function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+/**
+ * A docker-archive directory as skopeo writes one: <hex>.tar layers, the
+ * config as <hex>.json, manifest.json and repositories. Returns the config digest.
+ */
+export function writeDockerArchive(dir: string, spec: { layers: Buffer[]; repoTag?: string; layerPaths?: string[] }): string {
+  mkdirSync(dir, { recursive: true });
+  const paths = spec.layers.map((tar, i) => {
+    const p = spec.layerPaths?.[i] ?? `${sha(tar).slice(7)}.tar`;
+    if (!spec.layerPaths) writeFileSync(join(dir, p), tar);
+    return p;
+  });
+  const config = Buffer.from(JSON.stringify({
+    architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/sh'] },
+    rootfs: { type: 'layers', diff_ids: spec.layers.map((t) => sha(t)) },
+  }));
+  const configPath = `${sha(config).slice(7)}.json`;
+  writeFileSync(join(dir, configPath), config);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: configPath, RepoTags: spec.repoTag ? [spec.repoTag] : [], Layers: paths }]));
+  return sha(config);
+}
+
+/**
+ * A directory as one tar file, members in the order given (default: sorted,
+ * the metadata files last, as docker save and skopeo write them), or all
+ * under "./" as `tar -C dir -cf out .` makes them.
+ */
+export function tarDir(dir: string, out: string, how: { dotSlash?: boolean; order?: string[] } = {}): void {
+  const meta = ['index.json', 'manifest.json', 'oci-layout', 'repositories'];
+  const top = how.order ?? readdirSync(dir).sort((a, b) => Number(meta.includes(a)) - Number(meta.includes(b)) || a.localeCompare(b));
+  const args = how.dotSlash ? ['-C', dir, '-cf', out, '.'] : ['-C', dir, '--no-recursion', '-cf', out, ...listTree(dir).sort((a, b) => top.indexOf(a.split('/')[0]!) - top.indexOf(b.split('/')[0]!) || a.localeCompare(b))];
+  const r = spawnSync('tar', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
+}
+
+/** gzip or zstd of a file next to it (out = file + .gz/.zst); returns out. */
+export function compress(file: string, how: 'gzip' | 'zstd'): string {
+  const out = `${file}.${how === 'gzip' ? 'gz' : 'zst'}`;
+  if (how === 'gzip') writeFileSync(out, gzipSync(readFileSync(file)));
+  else {
+    const r = spawnSync('zstd', ['-q', '-f', file, '-o', out], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`zstd failed: ${r.stderr}`);
+  }
+  return out;
 }

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { importImage } from '../../src/image/store.js';
 import { ImageError } from '../../src/image/errors.js';
 import { rawHeader, tarBuffer } from '../../src/image/tar-writer.js';
-import { cleanup, listTree, pyTar, tempDir, writeOciLayout } from './image-helpers.js';
+import { cleanup, compress, hasTool, listTree, pyTar, tarDir, tempDir, writeDockerArchive, writeOciLayout } from './image-helpers.js';
 
 /**
  * Every hostile or broken input is refused with an ImageError naming the
@@ -30,8 +30,8 @@ function env(): Env {
   return e;
 }
 
-async function refused(e: Env, source: string, mention: RegExp | string): Promise<void> {
-  await assert.rejects(importImage(source, { root: e.store, name: 'evil' }), (err: unknown) => {
+async function refused(e: Env, source: string, mention: RegExp | string, input?: AsyncIterable<Buffer>): Promise<void> {
+  await assert.rejects(importImage(source, { root: e.store, name: 'evil', ...(input ? { input } : {}) }), (err: unknown) => {
     assert.ok(err instanceof ImageError, `not an ImageError: ${String(err)}`);
     assert.equal(err.module, 'image');
     assert.ok(!err.message.includes('\n'), 'one line');
@@ -165,6 +165,87 @@ test('refused: docker-archive with a missing layer', async () => {
     writeFileSync(join(e.src, 'config.json'), JSON.stringify({ rootfs: { type: 'layers', diff_ids: [`sha256:${'1'.repeat(64)}`] } }));
     writeFileSync(join(e.src, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: ['x:1'], Layers: ['nope/layer.tar'] }]));
     await refused(e, e.src, 'nope/layer.tar');
+  } finally {
+    cleanup(e.base);
+  }
+});
+
+/** A docker-archive tar whose one layer is `layer`, compressed as asked. */
+async function compressedArchive(e: Env, layer: Buffer, how: 'gzip' | 'zstd', extra?: (dir: string) => void): Promise<string> {
+  const dir = join(e.src, 'archive');
+  writeDockerArchive(dir, { layers: [layer], repoTag: 'evil:1' });
+  extra?.(dir);
+  const tar = join(e.src, 'evil.tar');
+  tarDir(dir, tar);
+  return compress(tar, how);
+}
+
+const zstdOr = (how: 'zstd'): 'zstd' | 'gzip' => (hasTool('zstd') ? how : 'gzip');
+
+test('refused: truncated gzip and corrupt zstd image archives, from a file and from stdin', async () => {
+  const e = env();
+  try {
+    const gz = await compressedArchive(e, await okLayer(), 'gzip');
+    const whole = readFileSync(gz);
+    const cut = join(e.src, 'cut.tar.gz');
+    writeFileSync(cut, whole.subarray(0, whole.length - 100));
+    await refused(e, cut, /\/cut\.tar\.gz: corrupt gzip data \(unexpected end of file\)$/);
+    await refused(e, '-', /^stdin: corrupt gzip data/, createReadStream(cut));
+
+    if (hasTool('zstd')) {
+      const zst = await compressedArchive(e, await okLayer(), 'zstd');
+      const bad = Buffer.from(readFileSync(zst));
+      for (let i = 200; i < 260; i++) bad[i] ^= 0x5a;
+      const corrupt = join(e.src, 'bad.tar.zst');
+      writeFileSync(corrupt, bad);
+      await refused(e, corrupt, /\/bad\.tar\.zst: corrupt zstd data/);
+      await refused(e, '-', /^stdin: corrupt zstd data/, createReadStream(corrupt));
+      const short = join(e.src, 'short.tar.zst');
+      writeFileSync(short, bad.subarray(0, 100));
+      await refused(e, short, /\/short\.tar\.zst: corrupt zstd data/);
+    }
+  } finally {
+    cleanup(e.base);
+  }
+});
+
+test('refused: a compressed docker-archive whose layer climbs out of the store, from a file and from stdin', async () => {
+  const e = env();
+  try {
+    const layer = await tarBuffer([
+      { path: 'etc', type: 'dir' },
+      { path: '../../../../../../outside/pwned', type: 'file', body: Buffer.from('pwned\n') },
+    ]);
+    const file = await compressedArchive(e, layer, zstdOr('zstd'));
+    await refused(e, file, /layer [0-9a-f]{64}\.tar: tar member '\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/outside\/pwned'/);
+    await refused(e, '-', "'../../../../../../outside/pwned'", createReadStream(file));
+  } finally {
+    cleanup(e.base);
+  }
+});
+
+test('refused: a compressed archive with a member named outside it, or a manifest pointing outside it', async () => {
+  const e = env();
+  try {
+    // A member of the archive itself named ../… : never extracted, but refused by name all the same.
+    const dir = join(e.src, 'archive');
+    writeDockerArchive(dir, { layers: [await okLayer()], repoTag: 'evil:1' });
+    const tar = join(e.src, 'outer.tar');
+    pyTar(tar, `
+import os
+for n in sorted(os.listdir(${JSON.stringify(dir)})):
+    t.add(os.path.join(${JSON.stringify(dir)}, n), arcname=n)
+f('../../../outside/pwned', b'pwned')
+`);
+    await refused(e, compress(tar, 'gzip'), /\/outer\.tar\.gz: tar member '\.\.\/\.\.\/\.\.\/outside\/pwned': '\.\.' in path$/);
+
+    // manifest.json naming a host file (which exists) as a layer: looked up inside the archive only.
+    const file = await compressedArchive(e, await okLayer(), 'gzip', (d) => {
+      const m = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+      m[0]!.Layers = [join('..', '..', '..', '..', e.outside, 'secret')];
+      writeFileSync(join(d, 'manifest.json'), JSON.stringify(m));
+    });
+    await refused(e, file, /^manifest\.json: missing layer (\.\.\/)+.*outside\/secret$/);
   } finally {
     cleanup(e.base);
   }

@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  chownSync, existsSync, realpathSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync, chmodSync,
+  chownSync, existsSync, realpathSync, rmSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync, chmodSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { importImage, inspectImage, listImages, pruneLayers, removeImage, resolveStoreImage, ImageError } from '../../src/image/store.js';
+import {
+  findStoreImageById, importImage, inspectImage, listImages, MissingImageError, pruneLayers, removeImage, resolveRecordedImage, resolveStoreImage, ImageError,
+} from '../../src/image/store.js';
 import { diskUsage } from '../../src/image/layers.js';
 import { lowerdirOption, LOWERDIR_BUDGET } from '../../src/image/lowerdir.js';
 import { lgetxattr, lsetxattr, mknod, S_IFCHR, S_IFIFO } from '../../src/kernel/fsops.js';
@@ -193,6 +195,40 @@ test('rmi --force and re-import of an image in use: prune keeps the layers while
 });
 
 const hexOfDiff = (d: string): string => d.replace(/^sha256:/, '');
+
+test('a container\'s recorded layers: it resolves from them after rmi --force and a re-import, prune keeps them, a layer removed by hand is a MissingImageError', async () => {
+  const base = tempDir('recorded');
+  try {
+    const store = join(base, 'store');
+    writeOciLayout(join(base, 'a'), { layers: [{ tar: await layer('a0', 1000) }, { tar: await layer('a1', 1000) }] });
+    writeOciLayout(join(base, 'b'), { layers: [{ tar: await layer('b0', 1000) }] });
+    const a = await importImage(join(base, 'a'), { root: store, name: 'app' });
+    const atCreation = resolveStoreImage('app', store)!;
+    assert.deepEqual(atCreation.diffIds, a.layers.map((l) => l.diffId), 'what a container records');
+    const ref = { id: a.id, name: 'app', layers: atCreation.diffIds!, config: atCreation.config };
+
+    removeImage('app', { root: store, force: true, inUse: () => ['c1'] });
+    await importImage(join(base, 'b'), { root: store, name: 'app' });
+    assert.notEqual(resolveStoreImage('app', store)!.id, a.id, 'the name means another image now');
+    const again = resolveRecordedImage(ref, store);
+    assert.deepEqual(again.layers, atCreation.layers, 'the same lowerdirs as at creation');
+    assert.equal(findStoreImageById(a.id, store)?.id, a.id, 'the held record answers by id');
+
+    // prune with the container's recorded layers keeps them even once no record (held or listed) names them.
+    assert.deepEqual(pruneLayers({ root: store, keep: ref.layers }).removed, []);
+    assert.equal(findStoreImageById(a.id, store), null, 'the held record went (no keepImages)');
+    assert.ok(resolveRecordedImage(ref, store).layers.every((l) => existsSync(join(l, '.'))));
+    rmSync(join(store, 'l'), { recursive: true });
+    assert.equal(resolveRecordedImage(ref, store).layers.length, 2, 'missing l/ links are made again');
+
+    // Gone for real: one line naming the image id.
+    rmSync(join(store, 'layers', 'sha256', hexOfDiff(ref.layers[1]!)), { recursive: true });
+    assert.throws(() => resolveRecordedImage(ref, store), (e: unknown) =>
+      e instanceof MissingImageError && e.image === a.id && !e.message.includes('\n') && e.message.includes(a.id) && e.message.includes(ref.layers[1]!));
+  } finally {
+    cleanup(base);
+  }
+});
 
 test('images sharing a base layer store it once; rmi refuses in-use images; prune frees only unreferenced layers', async () => {
   const base = tempDir('share');

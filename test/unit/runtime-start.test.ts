@@ -152,3 +152,25 @@ test("the spec's seccomp profile and no_new_privs reach the init and, from the s
     'spawn seccomp=default nnp=false', 'exec seccomp=default nnp=false',
   ]);
 });
+
+test('the stored spec records a store image\'s layers and config; a restart of an older spec (id only) gains them', async () => {
+  const { readStoredSpec, writeStoredSpec } = await import('../../src/state/container.js');
+  const storeImg = { name: 'app', id: `sha256:${'a'.repeat(64)}`, layers: ['/store/l/1', '/store/l/2'], source: 'store' as const,
+    diffIds: [`sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`], config: image.config };
+  await startContainer(recorder().deps, spec('rec'), storeImg, { mode: 'detached', stdio: { kind: 'journal', identifier: 'rec' } });
+  const s = readStoredSpec('rec')!;
+  assert.equal(s.imageId, storeImg.id);
+  assert.deepEqual(s.image, { layers: storeImg.diffIds, config: image.config });
+
+  // A spec as written before StoredImage: imageId only. Restarted, it records what it now stands on.
+  const old = { spec: spec('old'), created: '2026-01-01T00:00:00Z', imageId: storeImg.id };
+  writeStoredSpec('old', old);
+  await startContainer(recorder().deps, old.spec, storeImg, { mode: 'detached', stdio: { kind: 'journal', identifier: 'old' }, existing: old });
+  const upgraded = readStoredSpec('old')!;
+  assert.equal(upgraded.created, old.created);
+  assert.deepEqual(upgraded.image?.layers, storeImg.diffIds);
+
+  // A directory image records no layers (and drops any it had).
+  await startContainer(recorder().deps, upgraded.spec, image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'old' }, existing: upgraded });
+  assert.deepEqual(readStoredSpec('old'), { ...old, imageId: 'builtin:httpd' });
+});

@@ -3,7 +3,8 @@ import { HELP, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { formatSize } from '../../config/units.js';
 import { listDirectoryImages } from '../../image/resolve.js';
-import { importImage, inspectImage, listImages, pruneLayers, removeImage, ttyProgress } from '../../image/store.js';
+import { importImage, STDIN, inspectImage, listImages, pruneLayers, removeImage, ttyProgress, type ImportProgress } from '../../image/store.js';
+import { endsLine } from '../../image/progress.js';
 import { listContainerNames, readStoredSpec } from '../../state/container.js';
 import { requireRoot } from '../../runtime/preflight.js';
 
@@ -12,12 +13,13 @@ function table(rows: string[][], ctx: CommandContext): void {
   for (const r of rows) ctx.out(r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd());
 }
 
-/** Containers that use an image (by name or by id), so rmi and prune keep it. */
-function usersOf(name: string, id: string): string[] {
-  return listContainerNames().filter((c) => {
-    const s = readStoredSpec(c);
-    return s !== null && (s.spec.image === name || s.imageId === id);
-  });
+/**
+ * Containers made from the image with this id. By id, not by name, as
+ * docker does: a container made from an earlier image of the same name does
+ * not use this one (its own image is held, see removeImage).
+ */
+function usersOf(id: string): string[] {
+  return listContainerNames().filter((c) => readStoredSpec(c)?.imageId === id);
 }
 
 export const images: Command = {
@@ -38,17 +40,28 @@ export const images: Command = {
 };
 
 export const importCmd: Command = {
-  usage: 'tsmachine import [--name NAME] SOURCE',
-  summary: 'import an OCI layout/archive, a docker-archive, a rootfs tarball or directory into the layer store',
-  options: [{ long: 'name', kind: 'value', arg: 'NAME', help: 'image name (default: from the source)' }, HELP],
+  usage: 'tsmachine import [--name NAME] SOURCE|-',
+  summary: 'import an OCI layout/archive, a docker-archive, a rootfs tarball or directory (tars may be gzip/zstd; - reads stdin) into the layer store',
+  options: [{ long: 'name', kind: 'value', arg: 'NAME', help: 'image name (default: from the source; needed for stdin unless the archive names itself)' }, HELP],
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
     const source = p.positionals[0];
     if (!source) throw new UsageError('a SOURCE to import is required');
     ctx.subject = source;
+    if (source === STDIN && process.stdin.isTTY) throw new UsageError('stdin is a terminal: pipe an archive into it (… | tsmachine import --name NAME -)');
     requireRoot();
     const name = str(p, 'name');
-    const progress = ttyProgress(process.stderr);
-    const rec = await importImage(source, { ...(name ? { name } : {}), ...(progress ? { progress } : {}) });
+    const draw = ttyProgress(process.stderr);
+    let drawing = false;
+    const progress = draw && ((e: ImportProgress): void => { drawing = !endsLine(e); draw(e); });
+    let rec;
+    try {
+      rec = await importImage(source, {
+        ...(name ? { name } : {}), ...(progress ? { progress } : {}), ...(source === STDIN ? { input: process.stdin } : {}),
+      });
+    } catch (e) {
+      if (drawing) process.stderr.write('\n'); // the error goes on a line of its own, not after the progress line
+      throw e;
+    }
     ctx.out(`${rec.name} ${rec.id} (${rec.layers.length} layers, ${formatSize(rec.size)})`);
     return 0;
   },
@@ -63,7 +76,7 @@ export const rmi: Command = {
     if (!name) throw new UsageError('an image name is required');
     ctx.subject = name;
     requireRoot();
-    removeImage(name, { force: flag(p, 'force'), inUse: (id) => usersOf(name, id) });
+    removeImage(name, { force: flag(p, 'force'), inUse: (id) => usersOf(id) });
     return 0;
   },
 };
@@ -83,12 +96,10 @@ export const image: Command = {
     if (sub === 'prune') {
       requireRoot();
       // Layers under existing containers stay, even if their image was rmi --force'd or
-      // re-imported since: by the image id each container was created from.
-      const keepImages = listContainerNames().flatMap((c) => {
-        const s = readStoredSpec(c);
-        return s ? [s.imageId] : [];
-      });
-      const r = pruneLayers({ keepImages });
+      // re-imported since: the layers each container recorded, and (for specs from
+      // before it recorded them) the held image of the id it was created from.
+      const specs = listContainerNames().flatMap((c) => readStoredSpec(c) ?? []);
+      const r = pruneLayers({ keep: specs.flatMap((s) => s.image?.layers ?? []), keepImages: specs.map((s) => s.imageId) });
       ctx.out(`removed ${r.removed.length} layers, freed ${formatSize(r.freedBytes)}`);
       return 0;
     }
