@@ -1,3 +1,4 @@
+import { trace } from './trace.js';
 import { mkdirSync } from 'node:fs';
 import type { Limits } from '../config/limits.js';
 import type { ContainerOptions } from '../config/options.js';
@@ -133,6 +134,7 @@ export class Runtime {
       initPid = started.initPid;
       for (const sig of pending.splice(0)) deliver(sig);
       status = await this.deps.kernel.waitExit(started.monitorPid);
+      trace('payload-exited');
     } finally {
       stopRelay();
       await how.tty?.finish();
@@ -144,9 +146,11 @@ export class Runtime {
     // network's lease and rules, the runtime state, and with --rm the rest.
     await this.withLock(name, async () => {
       await this.deps.network.teardown(name);
+      trace('network-teardown');
       recordExit(name, null);
       removeRuntime(name);
       if (how.remove) removeContainerDirs(name);
+      trace('state-removed');
     });
     return status;
   }
