@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { endianness } from 'node:os';
+import { endianness, networkInterfaces } from 'node:os';
 import type { PortMapping, PortProtocol } from './plan.js';
 
 /** A socket bound on the host, as /proc/net/{tcp,udp}{,6} list it. */
@@ -57,4 +57,9 @@ export function readBoundSockets(): BoundSocket[] {
     ...parseProcSockets(read('/proc/net/udp'), 'udp'),
     ...parseProcSockets(read('/proc/net/udp6'), 'udp'),
   ];
+}
+
+/** This host's IPv4 addresses, every interface (127.0.0.1 included). */
+export function localIpv4Addresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
 }

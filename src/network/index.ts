@@ -17,6 +17,8 @@ import { UndoStack } from './undo.js';
 
 export { NetworkError } from './errors.js';
 export { parseNetworkOptions, type NetworkOptions } from './options.js';
+export { checkHostAddressesLocal } from './ports.js';
+export { localIpv4Addresses } from './host-ports.js';
 export type { NetworkMode, NetworkPlan, NetworkResult, PortMapping, PortProtocol, StaticIp } from './plan.js';
 export { teardownNetwork };
 

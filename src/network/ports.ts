@@ -19,3 +19,16 @@ export function checkPortsFree(store: IpamStore, name: string, ports: readonly P
     if (bound) throw new NetworkError(`--publish ${formatPublish(p)}: host port ${p.hostPort}/${p.protocol} is already in use by a process on the host`);
   }
 }
+
+/**
+ * A published host address must be one of this host's: a DNAT rule for an
+ * address no interface has never matches, and the user would wait for
+ * traffic that cannot come (docker fails the same way, binding its proxy).
+ */
+export function checkHostAddressesLocal(ports: readonly PortMapping[], local: readonly string[]): void {
+  for (const p of ports) {
+    if (p.hostIp !== null && !local.includes(p.hostIp)) {
+      throw new NetworkError(`--publish ${formatPublish(p)}: ${p.hostIp} is not an address of this host`);
+    }
+  }
+}

@@ -58,7 +58,7 @@ export interface NetworkSetup {
 }
 
 export interface NetworkOps {
-  /** Throws a one-line error for bad modes/addresses/ports; pure. */
+  /** Throws a one-line error for bad modes/addresses/ports; reads nothing but, for -p IP:…, the host's addresses. */
   validate(net: { mode: string; ip?: string; publish: string[]; dns: string[] }): void;
   /** Whether the container shares the host's network namespace. */
   sharesHost(net: { mode: string }): boolean;

@@ -91,7 +91,10 @@ const kernel: KernelOps = {
 };
 
 const networkOps: NetworkOps = {
-  validate: (n) => { network.parseNetworkOptions({ network: n.mode, ...(n.ip ? { ip: n.ip } : {}), publish: n.publish, dns: n.dns }); },
+  validate: (n) => {
+    const plan = network.parseNetworkOptions({ network: n.mode, ...(n.ip ? { ip: n.ip } : {}), publish: n.publish, dns: n.dns });
+    if (plan.publish.some((p) => p.hostIp !== null)) network.checkHostAddressesLocal(plan.publish, network.localIpv4Addresses());
+  },
   sharesHost: (n) => n.mode === 'host',
   setup: (n, c) => network.setupNetwork(network.parseNetworkOptions({ network: n.mode, ...(n.ip ? { ip: n.ip } : {}), publish: n.publish, dns: n.dns }), c),
   teardown: (name) => network.teardownNetwork(name),

@@ -6,6 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { tsmachine, waitUntil } from './helpers.js';
 
 const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' });
@@ -55,6 +56,11 @@ test('-p 8080:80 answers on 127.0.0.1:8080; stop and rm leave no veth, rule or l
   const dup = await tsmachine(['start', 'pub2', '--image', 'httpd', '-p', '8080:80']);
   assert.equal(dup.code, 125);
   assert.match(dup.stderr, /8080/);
+  // An address this host does not have is refused before anything is made.
+  const far = await tsmachine(['start', 'pub3', '--image', 'httpd', '-p', '10.9.9.9:8081:80']);
+  assert.equal(far.code, 125);
+  assert.equal(far.stderr.trim(), 'tsmachine: start pub3: --publish 10.9.9.9:8081:80/tcp: 10.9.9.9 is not an address of this host');
+  assert.ok(!existsSync('/var/lib/tsmachine/containers/pub3'));
   assert.equal((await tsmachine(['rm', '--force', 'pub'])).code, 0);
   assert.doesNotMatch(sh('ip -o link'), /vt-pub\b/);
   assert.doesNotMatch(sh('nft list ruleset 2>/dev/null || true'), /tsm:pub\b/);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NetworkError, parseNetworkOptions } from '../../src/network/index.js';
+import { checkHostAddressesLocal, localIpv4Addresses, NetworkError, parseNetworkOptions } from '../../src/network/index.js';
 import { parsePublish } from '../../src/network/publish.js';
 import { TsmError } from '../../src/errors.js';
 
@@ -65,4 +65,13 @@ test('publish specs: [HOSTIP:]HOSTPORT:CPORT[/tcp|udp]', () => {
   for (const [spec, want] of good) assert.deepEqual(parsePublish(spec), want, spec);
   const bad = ['80', '', '0:80', '65536:80', '80:0', 'a:80', '80:b', '8080:80/sctp', '1.2.3:80:80', '1:2:3:4', '80-81:80', '-1:80', '[::1]:80:80'];
   for (const spec of bad) assert.throws(() => parsePublish(spec), NetworkError, spec);
+});
+
+test('a published host address must be one of the host\'s; the wildcard and no address always pass', () => {
+  const plan = parseNetworkOptions({ publish: ['127.0.0.1:8080:80', '8081:80', '0.0.0.0:8082:80'] });
+  checkHostAddressesLocal(plan.publish, ['127.0.0.1', '10.0.2.15']);
+  const far = parseNetworkOptions({ publish: ['10.9.9.9:8080:80/udp'] });
+  assert.throws(() => checkHostAddressesLocal(far.publish, ['127.0.0.1', '10.0.2.15']),
+    (e: unknown) => e instanceof NetworkError && e.message === '--publish 10.9.9.9:8080:80/udp: 10.9.9.9 is not an address of this host');
+  assert.ok(localIpv4Addresses().includes('127.0.0.1'), 'this host\'s own list has loopback');
 });
