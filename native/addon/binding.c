@@ -403,13 +403,13 @@ static napi_value js_nl_link_del(napi_env env, napi_callback_info info)
 
 static napi_value js_nl_veth_add(napi_env env, napi_callback_info info)
 {
-	napi_value argv[3];
-	int32_t pid;
-	if (!args(env, info, 3, argv) || !arg_int(env, argv[2], &pid))
+	napi_value argv[4];
+	int32_t pid, mtu;
+	if (!args(env, info, 4, argv) || !arg_int(env, argv[2], &pid) || !arg_int(env, argv[3], &mtu))
 		return NULL;
 	char *host = arg_str(env, argv[0]);
 	char *peer = host ? arg_str(env, argv[1]) : NULL;
-	napi_value v = peer ? nl_rc(env, tsm_nl_veth_add(host, peer, pid)) : NULL;
+	napi_value v = peer ? nl_rc(env, tsm_nl_veth_add(host, peer, pid, mtu)) : NULL;
 	free(host);
 	free(peer);
 	return v;

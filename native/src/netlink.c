@@ -226,12 +226,14 @@ int tsm_nl_bridge_add(const char *name)
 	return tsm_nl_link_index(name);
 }
 
-int tsm_nl_veth_add(const char *host_name, const char *peer_name, int peer_pid)
+int tsm_nl_veth_add(const char *host_name, const char *peer_name, int peer_pid, int mtu)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct nl_msg m;
 	msg_init(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
 	attr_str(&m, IFLA_IFNAME, host_name);
+	if (mtu > 0)
+		attr_u32(&m, IFLA_MTU, (uint32_t)mtu);
 	struct rtattr *info = nest_start(&m, IFLA_LINKINFO);
 	attr_str(&m, IFLA_INFO_KIND, "veth");
 	struct rtattr *data = nest_start(&m, IFLA_INFO_DATA);
@@ -240,6 +242,8 @@ int tsm_nl_veth_add(const char *host_name, const char *peer_name, int peer_pid)
 	struct rtattr *peer = attr_put(&m, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
 	attr_str(&m, IFLA_IFNAME, peer_name);
 	attr_u32(&m, IFLA_NET_NS_PID, (uint32_t)peer_pid);
+	if (mtu > 0)
+		attr_u32(&m, IFLA_MTU, (uint32_t)mtu);
 	nest_end(&m, peer);
 	nest_end(&m, data);
 	nest_end(&m, info);

@@ -52,9 +52,9 @@ export function bridgeAdd(name: string): number {
   return check(nativeAddon().nlBridgeAdd(name), 'newlink bridge', name);
 }
 
-/** Host end HOST here, PEER created inside the netns of PID; returns HOST's ifindex. */
-export function vethAdd(host: string, peer: string, pid: number): number {
-  return check(nativeAddon().nlVethAdd(host, peer, pid), 'newlink veth', `${host}/${peer}@pid ${pid}`);
+/** Host end HOST here, PEER created inside the netns of PID, both with MTU (0: the kernel's); returns HOST's ifindex. */
+export function vethAdd(host: string, peer: string, pid: number, mtu = 0): number {
+  return check(nativeAddon().nlVethAdd(host, peer, pid, mtu), 'newlink veth', `${host}/${peer}@pid ${pid}`);
 }
 
 export function l2Add(kind: 'macvlan' | 'ipvlan', parentIfindex: number, name: string, pid: number): void {

@@ -8,6 +8,7 @@ import { withStore } from './ipam.js';
 import { type Cidr, formatCidr, formatIpv4, gatewayOf, parseCidr, parseIpv4 } from './ipv4.js';
 import { releaseLease } from './lease.js';
 import { hostVethName } from './names.js';
+import { sysfsMtu, uplinkMtu } from './mtu.js';
 import { baseIntact, containerBatch } from './nft.js';
 import { nftApply, nftListTable } from './nft-run.js';
 import type { NetworkPlan, NetworkResult } from './plan.js';
@@ -79,7 +80,7 @@ export async function setupBridge(cfg: NetworkConfig, plan: NetworkPlan, c: Cont
   });
   undo.push('release the address lease', () => releaseLease(cfg, c.name));
 
-  const ifindex = vethAdd(hostIf, CONTAINER_IF, c.initPid);
+  const ifindex = vethAdd(hostIf, CONTAINER_IF, c.initPid, uplinkMtu(readHostRoutes(), sysfsMtu));
   undo.push(`delete ${hostIf}`, () => linkDel(hostIf));
   linkSet(ifindex, { master: grant.bridgeIndex, up: true });
   // A container calling its own published port comes back through its own port.

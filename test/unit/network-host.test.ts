@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NATIVE_ADDON } from '../../src/paths.js';
 import { NetworkError, parseNetworkOptions, setupNetwork, teardownNetwork, type NetworkOptions, type NetworkResult } from '../../src/network/index.js';
 import { readBoundSockets } from '../../src/network/host-ports.js';
+import { sysfsMtu, uplinkMtu } from '../../src/network/mtu.js';
+import { readHostRoutes } from '../../src/network/subnet.js';
 
 const BRIDGE = 'tsmtest0';
 const TABLE = 'tsmachine-test';
@@ -126,6 +128,10 @@ test('bridge mode end to end: addresses, reachability, published port, teardown'
   await t.test('inside: only lo and eth0, the leased address, a default route via the gateway', () => {
     const addrs = JSON.parse(inNs(a.pid, ['ip', '-j', 'addr'])) as IpAddr[];
     assert.deepEqual(addrs.map((l) => l.ifname).sort(), ['eth0', 'lo']);
+    // the host's default-route interface's MTU, on both ends of the veth
+    const want = uplinkMtu(readHostRoutes(), sysfsMtu) || 1500;
+    assert.equal((addrs.find((l) => l.ifname === 'eth0') as IpAddr & { mtu: number }).mtu, want);
+    assert.equal(Number(readFileSync('/sys/class/net/vt-ta/mtu', 'utf8')), want);
     const v4 = addrs.find((l) => l.ifname === 'eth0')!.addr_info.filter((i) => i.family === 'inet');
     assert.deepEqual(v4.map((i) => `${i.local}/${i.prefixlen}`), a.res.addresses);
     assert.match(a.ip, /^10\.231\.7\.\d+$/);

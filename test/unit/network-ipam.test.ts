@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { uplinkMtu } from '../../src/network/mtu.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,4 +141,17 @@ test('a failing update leaves the store as it was', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the veth MTU is the default route\'s interface\'s; none without a default route or a sane number', () => {
+  const routes = parseProcRoutes([
+    'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT',
+    'ens4\t00000000\t0100000A\t0003\t0\t0\t0\t00000000\t0\t0\t0',
+    'tsm0\t0000580A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+  ].join('\n'));
+  const mtus: Record<string, number> = { ens4: 1460, tsm0: 1500 };
+  assert.equal(uplinkMtu(routes, (i) => mtus[i] ?? null), 1460);
+  assert.equal(uplinkMtu(routes.filter((r) => r.iface !== 'ens4'), (i) => mtus[i] ?? null), 0, 'no default route');
+  assert.equal(uplinkMtu(routes, () => null), 0, 'unreadable');
+  assert.equal(uplinkMtu(routes, () => 68), 0, 'below IPv4\'s minimum datagram size');
 });
