@@ -106,7 +106,8 @@ export function listHeld(p: StorePaths): { rec: ImageRecord; file: string }[] {
     try {
       out.push({ rec: JSON.parse(readFileSync(file, 'utf8')) as ImageRecord, file });
     } catch {
-      rmSync(file, { force: true }); // corrupt: nothing to keep for it
+      // Corrupt: nothing to keep for it. A reader without write access (`images` as a user) just skips it.
+      try { rmSync(file, { force: true }); } catch { /* left for a root prune */ }
     }
   }
   return out;

@@ -28,6 +28,11 @@ export function inspectImage(name: string, root?: string): ImageRecord {
   return rec;
 }
 
+/** Records of images whose name went while containers used them (see holdRecord); `images` lists those still used. */
+export function listHeldImages(root?: string): ImageRecord[] {
+  return listHeld(storePaths(root)).map((h) => h.rec);
+}
+
 /**
  * Forgets an image name. Its layers stay until pruneLayers (another image
  * may share them; a running container surely does). Refused while a

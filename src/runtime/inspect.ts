@@ -10,7 +10,10 @@ export interface ContainerStatus {
   state: 'running' | 'stopped';
   leader: number | null;
   unit: string;
+  /** The name the container was created with (kept: scripts rely on it), even if it is gone or means another image now. */
   image: string;
+  /** What it really runs: the image id recorded at creation (a digest, or builtin:/dir: for directory images). */
+  imageId: string;
   addresses: string[];
   limits: { cpus: number | null; memory: number | null; pids: number | null; cpuset: string | null; ioWeight: number | null };
   command: string[];
@@ -33,6 +36,7 @@ export function containerStatus(kernel: Pick<KernelOps, 'processStartTime'>, nam
     leader: running ? rt!.initPid : null,
     unit: running ? rt!.unit : unitNameFor(name),
     image: spec.image,
+    imageId: stored.imageId,
     addresses: running ? rt!.addresses : [],
     limits: {
       cpus: spec.limits.cpus ?? null,

@@ -48,7 +48,10 @@ async function refused(args: string[], mention: string | RegExp): Promise<string
   return err;
 }
 
-interface Listed { name: string; id: string; source: string; layers: number; size: number | null }
+/** name null (`<none>`): an image only containers hold, after rmi --force or a re-import of its name. */
+interface Listed { name: string | null; id: string; source: string; layers: number; size: number | null; heldBy?: string[] }
+interface Status { image: string; imageId: string }
+const status = async (name: string): Promise<Status> => JSON.parse((await ok(['status', name, '--json'])).stdout) as Status;
 const images = async (): Promise<Listed[]> => JSON.parse((await ok(['images', '--json'])).stdout) as Listed[];
 interface Inspected { size: number; format: string; config: unknown; layers: { diffId: string }[] }
 const inspect = async (name: string): Promise<Inspected> => JSON.parse((await ok(['image', 'inspect', name])).stdout) as Inspected;
@@ -203,7 +206,13 @@ test('rmi of an image in use is refused naming the container; --force removes it
   await ok(['rmi', '--force', 'icli-app']);
   await ok(['rmi', '--force', 'icli-app-docker']);
   await ok(['rmi', 'icli-app2']);
-  assert.deepEqual((await images()).filter((i) => i.name.startsWith('icli-')), []);
+  const listed = await images();
+  assert.deepEqual(listed.filter((i) => i.name?.startsWith('icli-')), []);
+  const c1 = await status('icli-c1');
+  assert.equal(c1.image, 'icli-app', 'the name it was created with stays');
+  assert.deepEqual(listed.filter((i) => i.heldBy?.includes('icli-c1')).map((i) => [i.name, i.id, i.source, i.layers, i.heldBy]),
+    [[null, c1.imageId, 'store', 5, ['icli-c1']]], 'listed once, as <none>, though two names went');
+  assert.match((await ok(['status', 'icli-c1'])).stdout, new RegExp(`Image: icli-app \\(sha256:${c1.imageId.slice(7, 19)}, name removed\\)\n`));
 
   const pruned = await ok(['image', 'prune']);
   assert.match(pruned.stdout, /^removed [1-9]\d* layers, freed /);
@@ -241,7 +250,7 @@ test('hostile tarballs: exit 125 naming the member, nothing written outside the 
   assert.deepEqual(readdirSync(OUTSIDE), ['secret'], 'nothing written outside the store');
   assert.equal(readFileSync(join(OUTSIDE, 'secret'), 'utf8'), 'secret\n');
   assert.ok(!existsSync('/pwned') && !existsSync(join(STATE, 'pwned')) && !existsSync('/tmp/pwned'));
-  assert.deepEqual((await images()).filter((i) => i.name.startsWith('icli-evil')), [], 'no image listed');
+  assert.deepEqual((await images()).filter((i) => i.name?.startsWith('icli-evil')), [], 'no image listed');
   assert.deepEqual(layerDirs(), layersBefore, 'no layer kept');
   assert.deepEqual(existsSync(join(STATE, 'tmp')) ? readdirSync(join(STATE, 'tmp')) : [], [], 'no temp dir left');
 });
@@ -306,10 +315,13 @@ test('start, stop, rmi --force, re-import of the name, start again: the containe
   await ok(['rmi', '--force', 'icli-own']);
   // The name now means another image, which no container uses: rmi of it is not refused.
   await ok(['import', '--name', 'icli-own', `${dir}/oci:app2`]);
+  assert.equal((await status('icli-c2')).imageId, id, 'what it runs, not what the name means now');
+  assert.match((await ok(['status', 'icli-c2'])).stdout, new RegExp(`Image: icli-own \\(sha256:${id.slice(7, 19)}, name now sha256:[0-9a-f]{12}\\)\n`));
   await ok(['start', 'icli-c2']);
   const seen = await ok(['exec', 'icli-c2', 'sh', '-c', 'cat /marker; echo; cat /state; test -e /other2 || echo no-other2']);
   assert.deepEqual(seen.stdout.trim().split('\n'), [marker, 'kept', 'no-other2'], 'its own files and its own image, not the new icli-own');
   await ok(['rmi', 'icli-own']);
+  assert.deepEqual((await images()).filter((i) => i.id === id).map((i) => [i.name, i.heldBy]), [[null, ['icli-c2']]]);
 
   await ok(['image', 'prune']);
   assert.ok(layerDirs().includes(layerHex!), 'prune keeps the layer of a running container whose image has no name');

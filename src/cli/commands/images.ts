@@ -3,7 +3,8 @@ import { HELP, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { formatSize } from '../../config/units.js';
 import { listDirectoryImages } from '../../image/resolve.js';
-import { importImage, STDIN, inspectImage, listImages, pruneLayers, removeImage, ttyProgress, type ImportProgress } from '../../image/store.js';
+import { heldImages, type ContainerImageRef } from '../../image/held.js';
+import { importImage, STDIN, inspectImage, listHeldImages, listImages, pruneLayers, removeImage, ttyProgress, type ImportProgress } from '../../image/store.js';
 import { endsLine } from '../../image/progress.js';
 import { listContainerNames, readStoredSpec } from '../../state/container.js';
 import { requireRoot } from '../../runtime/preflight.js';
@@ -22,19 +23,32 @@ function usersOf(id: string): string[] {
   return listContainerNames().filter((c) => readStoredSpec(c)?.imageId === id);
 }
 
+/** Each container's image id and recorded layers, from the specs alone (no runtime, no native code). */
+function containerImageRefs(): ContainerImageRef[] {
+  return listContainerNames().flatMap((c) => {
+    const s = readStoredSpec(c);
+    return s ? [{ container: c, imageId: s.imageId, layers: s.image?.layers }] : [];
+  });
+}
+
 export const images: Command = {
   usage: 'tsmachine images [--json]',
   summary: 'list images: imported, built-in, and directories in /var/lib/machines',
   options: [{ long: 'json', kind: 'flag', help: 'print JSON' }, HELP],
   async run(p: Parsed, ctx: CommandContext): Promise<number> {
-    const stored = listImages().map((r) => ({
-      name: r.name, id: r.id, source: 'store', layers: r.layers.length, size: r.size, created: r.created,
+    const records = listImages();
+    const stored = records.map((r) => ({
+      name: r.name as string | null, id: r.id, source: 'store', layers: r.layers.length, size: r.size as number | null, created: r.created as string | null,
     }));
     const dirs = listDirectoryImages().map((d) => ({ ...d, size: null as number | null, created: null as string | null }));
-    const all = [...stored, ...dirs.filter((d) => !stored.some((s) => s.name === d.name))];
+    // Images whose name went while containers used them: `<none>`, as docker shows them.
+    const held = heldImages(records, listHeldImages(), containerImageRefs()).map((h) => ({
+      name: null, id: h.id, source: 'store', layers: h.layers, size: h.size, created: h.created, heldBy: h.heldBy,
+    }));
+    const all = [...stored, ...dirs.filter((d) => !stored.some((s) => s.name === d.name)), ...held];
     if (flag(p, 'json')) { ctx.out(JSON.stringify(all, null, 2)); return 0; }
     table([['NAME', 'SOURCE', 'LAYERS', 'SIZE', 'ID'],
-      ...all.map((i) => [i.name, i.source, String(i.layers), i.size === null ? '-' : formatSize(i.size), i.id.slice(0, 19)])], ctx);
+      ...all.map((i) => [i.name ?? '<none>', i.source, String(i.layers), i.size === null ? '-' : formatSize(i.size), i.id.slice(0, 19)])], ctx);
     return 0;
   },
 };

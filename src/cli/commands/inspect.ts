@@ -3,6 +3,7 @@ import { HELP, containerName, type Command, type CommandContext } from '../comma
 import { UsageError } from '../../errors.js';
 import { formatSize } from '../../config/units.js';
 import { loadRuntime } from '../runtime-loader.js';
+import { imageLabel, storeIdsByName } from '../image-label.js';
 import type { ContainerStatus } from '../../runtime/inspect.js';
 
 function table(rows: string[][]): string[] {
@@ -33,9 +34,10 @@ export const listCmd: Command = {
     const all = (await loadRuntime()).list(flag(p, 'all'));
     if (flag(p, 'json')) { ctx.out(JSON.stringify(all, null, 2)); return 0; }
     const rows = [['NAME', 'STATE', 'LEADER', 'IMAGE', 'ADDRESSES', 'LIMITS', 'UNIT']];
+    const ids = storeIdsByName();
     for (const s of all) {
       const state = s.state === 'stopped' && s.exitCode !== null ? `stopped (${s.exitCode})` : s.state;
-      rows.push([s.name, state, s.leader?.toString() ?? '-', s.image, s.addresses.join(',') || '-', limitsText(s), s.unit]);
+      rows.push([s.name, state, s.leader?.toString() ?? '-', imageLabel(s.image, s.imageId, ids.get(s.image) ?? null), s.addresses.join(',') || '-', limitsText(s), s.unit]);
     }
     for (const line of table(rows)) ctx.out(line);
     return 0;
@@ -52,7 +54,7 @@ export const status: Command = {
     if (flag(p, 'json')) { ctx.out(JSON.stringify(s, null, 2)); return 0; }
     const lines: [string, string][] = [
       ['Name', s.name], ['State', s.state + (s.exitCode !== null ? ` (exit ${s.exitCode})` : '')],
-      ['Leader', s.leader?.toString() ?? '-'], ['Unit', s.unit], ['Image', s.image],
+      ['Leader', s.leader?.toString() ?? '-'], ['Unit', s.unit], ['Image', imageLabel(s.image, s.imageId, storeIdsByName().get(s.image) ?? null)],
       ['Command', s.command.length ? s.command.join(' ') : '(image default)'],
       ['Addresses', s.addresses.join(' ') || '-'], ['Limits', limitsText(s)],
       ['Userns', s.userns ? `0..${s.userns.size - 1} = host ${s.userns.base}..${s.userns.base + s.userns.size - 1}` : 'no'],
