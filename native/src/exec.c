@@ -47,11 +47,9 @@ static const struct {
  */
 static int open_foreign_userns(const struct tsm_config *cfg, int syncfd)
 {
-	char path[64], num[12];
+	char path[64];
 	struct stat theirs, ours;
-	strcpy(path, "/proc/");
-	strcat(path, tsm_itoa(cfg->leader, num));
-	strcat(path, "/ns/user");
+	tsm_proc_path(path, sizeof(path), cfg->leader, "ns/user");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &theirs) < 0)
 		tsm_fail(syncfd, "exec", "open", "user namespace", path);
@@ -101,12 +99,11 @@ static void join_namespaces(const struct tsm_config *cfg, int syncfd)
 
 	/* Older kernels: the ns files, all opened before entering any. */
 	int fds[NNS];
-	char path[64], num[12];
+	char path[64];
 	for (size_t i = 0; i < NNS; i++) {
-		strcpy(path, "/proc/");
-		strcat(path, tsm_itoa(cfg->leader, num));
-		strcat(path, "/ns/");
-		strcat(path, namespaces[i].name);
+		tsm_proc_path(path, sizeof(path), cfg->leader, "ns/");
+		size_t n = strlen(path);
+		tsm_strlcpy(path + n, namespaces[i].name, sizeof(path) - n);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			tsm_fail(syncfd, "exec", "open", "namespace", path);

@@ -40,6 +40,19 @@ char *tsm_itoa(int n, char *buf)
 	return buf;
 }
 
+char *tsm_proc_path(char *buf, size_t size, int pid, const char *tail)
+{
+	char num[12];
+	tsm_strlcpy(buf, "/proc/", size);
+	size_t n = strlen(buf);
+	tsm_strlcpy(buf + n, tsm_itoa(pid, num), size - n);
+	n = strlen(buf);
+	tsm_strlcpy(buf + n, "/", size - n);
+	n = strlen(buf);
+	tsm_strlcpy(buf + n, tail, size - n);
+	return buf;
+}
+
 pid_t tsm_clone(unsigned long flags)
 {
 	/* A zero stack makes clone behave like fork (the child runs on a copy

@@ -15,6 +15,8 @@
 void tsm_strlcpy(char *dst, const char *src, size_t size);
 /* Decimal of n into buf (>= 12 bytes); returns buf. */
 char *tsm_itoa(int n, char *buf);
+/* "/proc/PID/TAIL" into buf (size bytes, truncated to fit); returns buf. */
+char *tsm_proc_path(char *buf, size_t size, int pid, const char *tail);
 
 /* fork-like clone without glibc's atfork handlers: flags | SIGCHLD. */
 pid_t tsm_clone(unsigned long flags);

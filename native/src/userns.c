@@ -56,10 +56,7 @@
 static int write_map(int pid, const char *file, unsigned int base, unsigned int size, struct tsm_step *s)
 {
 	char path[64], line[48], num[12];
-	strcpy(path, "/proc/");
-	strcat(path, tsm_itoa(pid, num));
-	strcat(path, "/");
-	strcat(path, file);
+	tsm_proc_path(path, sizeof(path), pid, file);
 	strcpy(line, "0 ");
 	/* tsm_itoa takes an int: ids up to 2^31 are what the runtime allows */
 	strcat(line, tsm_itoa((int)base, num));
@@ -100,10 +97,8 @@ int tsm_userns_open(unsigned int base, unsigned int size, struct tsm_step *s)
 	}
 	close(hold[0]);
 	int fd = -1;
-	char path[64], num[12];
-	strcpy(path, "/proc/");
-	strcat(path, tsm_itoa(pid, num));
-	strcat(path, "/ns/user");
+	char path[64];
+	tsm_proc_path(path, sizeof(path), pid, "ns/user");
 	if (write_map(pid, "uid_map", base, size, s) == 0 && write_map(pid, "gid_map", base, size, s) == 0) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
