@@ -1,9 +1,9 @@
-import { flag, list, str, type Parsed } from '../args.js';
+import { list, str, type Parsed } from '../args.js';
 import { parseUser } from '../../config/units.js';
 import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { loadRuntime } from '../runtime-loader.js';
-import { relaySignals } from '../signals.js';
+import { withForegroundIo } from '../payload-io.js';
 
 export const exec: Command = {
   usage: 'tsmachine exec [-i] [-t] [-u USER[:GROUP]] [--env K=V] NAME CMD ARGS...',
@@ -27,16 +27,6 @@ export const exec: Command = {
       if (!r.ok) throw new UsageError(`--user '${user}' ${r.reason}`);
     }
     const rt = await loadRuntime();
-    const interactive = flag(p, 'interactive');
-    const tty = flag(p, 'tty');
-    const session = tty ? (await import('../terminal.js')).terminalSession({ interactive }) : undefined;
-    try {
-      return await rt.exec(name, { argv: p.command, env, ...(user !== undefined ? { user } : {}) }, {
-        interactive, ...(session ? { tty: session } : {}),
-        relaySignals: (to) => relaySignals(to, { tty }),
-      });
-    } finally {
-      session?.restore();
-    }
+    return withForegroundIo(p, (io) => rt.exec(name, { argv: p.command, env, ...(user !== undefined ? { user } : {}) }, io));
   },
 };

@@ -3,7 +3,7 @@ import { HELP, containerName, type Command, type CommandContext } from '../comma
 import { CONTAINER_OPTIONS, containerOptionsFrom } from '../container-options.js';
 import { loadRuntime } from '../runtime-loader.js';
 import { requireRoot } from '../../runtime/preflight.js';
-import { relaySignals } from '../signals.js';
+import { withForegroundIo } from '../payload-io.js';
 
 export const run: Command = {
   usage: 'tsmachine run [--rm] [-i] [-t] [options] NAME [--] CMD ARGS...',
@@ -21,16 +21,6 @@ export const run: Command = {
     requireRoot();
     const options = containerOptionsFrom(p, p.command);
     const rt = await loadRuntime();
-    const interactive = flag(p, 'interactive');
-    const tty = flag(p, 'tty');
-    const session = tty ? (await import('../terminal.js')).terminalSession({ interactive }) : undefined;
-    try {
-      return await rt.run(name, options, {
-        remove: flag(p, 'rm'), interactive, ...(session ? { tty: session } : {}),
-        relaySignals: (to) => relaySignals(to, { tty }),
-      });
-    } finally {
-      session?.restore();
-    }
+    return withForegroundIo(p, (io) => rt.run(name, options, { ...io, remove: flag(p, 'rm') }));
   },
 };
