@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { NetworkError } from './errors.js';
-import { type NftOutcome, libnftRun } from './libnftables.js';
+import { nativeAddon, type NftOutcome } from '../kernel/addon.js';
 import { type TableListing, parseListing } from './nft.js';
 
 /** Debian installs nft in /usr/sbin, which a non-login PATH may lack. */
@@ -28,9 +28,16 @@ function execNft(commands: string, json: boolean): Promise<NftOutcome> {
   });
 }
 
-/** One transaction: in process through libnftables, else one nft process. */
+/**
+ * One transaction: in process through libnftables (the library the nft
+ * binary is a thin wrapper of, opened by the native binding; Debian's
+ * nftables depends on libnftables1), else one nft process. One exec of nft
+ * costs tens of milliseconds, more than the rest of a container's network
+ * setup together, and teardown needs two. The library talks netlink to
+ * nf_tables in the caller's own netns: no namespace change in Node.
+ */
 async function nft(commands: string, json = false): Promise<NftOutcome> {
-  return libnftRun(commands, json) ?? (await execNft(commands, json));
+  return nativeAddon().nftRun(commands, json) ?? (await execNft(commands, json));
 }
 
 /** The first line of nft's complaint, for a one-line error. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { RUN_DIR } from '../paths.js';
 import { resolveOptions } from '../config/settings/resolve.js';
 import * as network from '../network/index.js';
+import type { ContainerSpec } from '../config/spec.js';
 import { findStoreImageById, pinStore, resolveRecordedImage, resolveStoreImage } from '../image/store.js';
 import { AlreadyExistsError, type KernelOps, type NetworkOps, type RuntimeDeps, type SystemdSession } from './deps.js';
 import { Runtime, type SettingsLoader } from './runtime.js';
@@ -90,13 +91,17 @@ const kernel: KernelOps = {
   notify: (state) => { sdNotify(state); },
 };
 
+/** The spec's network options (as typed) as the network module's plan. */
+const planOf = (n: ContainerSpec['network']): network.NetworkPlan =>
+  network.parseNetworkOptions({ network: n.mode, ...(n.ip ? { ip: n.ip } : {}), publish: n.publish, dns: n.dns });
+
 const networkOps: NetworkOps = {
   validate: (n) => {
-    const plan = network.parseNetworkOptions({ network: n.mode, ...(n.ip ? { ip: n.ip } : {}), publish: n.publish, dns: n.dns });
+    const plan = planOf(n);
     if (plan.publish.some((p) => p.hostIp !== null)) network.checkHostAddressesLocal(plan.publish, network.localIpv4Addresses());
   },
   sharesHost: (n) => n.mode === 'host',
-  setup: (n, c) => network.setupNetwork(network.parseNetworkOptions({ network: n.mode, ...(n.ip ? { ip: n.ip } : {}), publish: n.publish, dns: n.dns }), c),
+  setup: (n, c) => network.setupNetwork(planOf(n), c),
   teardown: (name) => network.teardownNetwork(name),
 };
 
