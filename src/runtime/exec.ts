@@ -28,7 +28,6 @@ export interface PayloadIo {
   tty?: PtyFrontend;
 }
 
-/** exec's wiring: PayloadIo, plus the CLI's signal relay (the command gets what the CLI receives). */
 /** What to run: argv, extra "K=V" over the container's env, and --user (default: the payload's). */
 export interface ExecCommand {
   argv: string[];
@@ -36,6 +35,7 @@ export interface ExecCommand {
   user?: string;
 }
 
+/** exec's wiring: PayloadIo, plus the CLI's signal relay (the command gets what the CLI receives). */
 export type ExecIo = PayloadIo & { relaySignals?: (to: (sig: number) => void) => () => void };
 
 /** The stdio plan for io, and what to close once the stage has forked (it holds its own copies). */

@@ -1,4 +1,3 @@
-import { trace } from './trace.js';
 import { mkdirSync } from 'node:fs';
 import type { Limits } from '../config/limits.js';
 import type { ContainerOptions } from '../config/options.js';
@@ -16,6 +15,7 @@ import { prepareContainer } from './prepare.js';
 import { removeContainer } from './remove.js';
 import { recordExit } from './stale.js';
 import { startContainer, type Started } from './start.js';
+import { trace } from './trace.js';
 import { imageOfStored, type RecordedImageLookup } from './stored-image.js';
 import { killContainer, stopContainer } from './stop.js';
 import { updateContainer } from './update.js';
