@@ -81,7 +81,12 @@ test('the page is served and the payload\'s output is in the service\'s journal'
   const journal = await waitUntil('the request in the service journal', async () => {
     const j = ok(await run('journalctl', ['-u', UNIT, '-o', 'cat', '--no-pager']), 'journalctl');
     return /response:200/.test(j) ? j : null;
-  }, { timeoutMs: 15_000, intervalMs: 500 });
+  }, { timeoutMs: 15_000, intervalMs: 500 }).catch(async (e: Error) => {
+    // Seen once in ~8 runs under TCG load: say where the line went, if anywhere.
+    const recent = (await run('journalctl', ['-o', 'verbose', '--no-pager', '--since', '-3min'])).stdout;
+    const fields = recent.split('\n').filter((l) => /^\s*(MESSAGE|_SYSTEMD_UNIT|_PID|SYSLOG_IDENTIFIER)=/.test(l)).slice(-60);
+    throw new Error(`${e.message}\nrecent journal fields:\n${fields.join('\n')}`);
+  });
   assert.match(journal, /response:200/);
 });
 
