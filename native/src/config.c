@@ -28,16 +28,21 @@ static char *dup_or_fail(const char *s, int *failed)
 	return d;
 }
 
-static char *build_journal_header(const char *ident, size_t *len)
+static char *build_journal_header(const char *ident, const char *unit, size_t *len)
 {
-	/* identifier, unit id (empty: journald takes it from our cgroup),
-	 * priority 6 (info), level_prefix, forward_to_syslog, _kmsg, _console */
-	const char *tail = "\n\n6\n0\n0\n0\n0\n";
-	size_t n = strlen(ident) + strlen(tail);
+	/* identifier, unit id, priority 6 (info), level_prefix,
+	 * forward_to_syslog, _kmsg, _console. journald takes the unit from the
+	 * writer's cgroup; the unit id (honoured from root, as systemd sends it
+	 * for its services) is its fallback when the writer exited before
+	 * journald looked (busybox httpd logs from a child per request). */
+	const char *tail = "\n6\n0\n0\n0\n0\n";
+	size_t n = strlen(ident) + 1 + strlen(unit) + strlen(tail);
 	char *h = malloc(n + 1);
 	if (!h)
 		return NULL;
 	strcpy(h, ident);
+	strcat(h, "\n");
+	strcat(h, unit);
 	strcat(h, tail);
 	*len = n;
 	return h;
@@ -62,6 +67,7 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 	struct counts c = {0};
 	const char *v, *end = blob + len;
 	const char *ident = "tsmachine";
+	const char *unit = "";
 	const char **lowers;
 	int failed = 0, ia = 0, ie = 0, il = 0, ib = -1;
 
@@ -141,6 +147,8 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 			cfg->pty_cols = (unsigned short)atoi(v);
 		else if (key_is(r, "ident", &v))
 			ident = v;
+		else if (key_is(r, "unit", &v))
+			unit = v;
 		else if (key_is(r, "fd0", &v))
 			cfg->fds[0] = atoi(v);
 		else if (key_is(r, "fd1", &v))
@@ -212,7 +220,7 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 		cfg->overlay_opts = o;
 	}
 	if (cfg->stdio == TSM_STDIO_JOURNAL) {
-		cfg->journal_header = build_journal_header(ident, &cfg->journal_header_len);
+		cfg->journal_header = build_journal_header(ident, unit, &cfg->journal_header_len);
 		if (!cfg->journal_header)
 			goto nomem_upper;
 	}

@@ -67,6 +67,10 @@ function addStdio(r: Records, stdio: StdioPlan): void {
   if (stdio.kind === 'journal') {
     if (stdio.identifier.includes('\n')) throw invalid('journal identifier contains a newline', '');
     r.add('ident', stdio.identifier);
+    if (stdio.unit !== undefined) {
+      if (stdio.unit.includes('\n')) throw invalid('journal unit contains a newline', '');
+      r.add('unit', stdio.unit);
+    }
   } else if (stdio.kind === 'fds') {
     r.add('fd0', fdNumber('stdin', stdio.stdin));
     r.add('fd1', fdNumber('stdout', stdio.stdout));

@@ -42,13 +42,15 @@ export interface PtyPlan {
  * Where the payload's stdio goes.
  * - journal: stdout/stderr are one journald stream connection made by the
  *   init stage after it sits in the scope, so journald attributes the lines to
- *   the scope unit; stdin is /dev/null. `identifier` becomes SYSLOG_IDENTIFIER.
+ *   the scope unit; stdin is /dev/null. `identifier` becomes SYSLOG_IDENTIFIER;
+ *   `unit` is journald's fallback for lines whose writer exited before it
+ *   read the writer's cgroup (the stream header's unit id).
  * - inherit: the CLI's own fds 0,1,2 (foreground `run -i`).
  * - fds: these fds of the calling process become 0,1,2 (run without -i: stdin /dev/null; tests).
  * - pty: see PtyPlan (run -t, exec -t).
  */
 export type StdioPlan =
-  | { kind: 'journal'; identifier: string }
+  | { kind: 'journal'; identifier: string; unit?: string }
   | { kind: 'inherit' }
   | { kind: 'fds'; stdin: number; stdout: number; stderr: number }
   | PtyPlan;

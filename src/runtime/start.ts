@@ -90,7 +90,8 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       shareHostNetwork: deps.network.sharesHost(spec.network),
       seccomp: spec.seccomp ?? 'default',
       noNewPrivileges: spec.noNewPrivileges ?? false,
-      stdio: opts.stdio,
+      // journald's fallback for a line whose writer is gone before it reads the writer's cgroup
+      stdio: opts.stdio.kind === 'journal' ? { ...opts.stdio, unit } : opts.stdio,
       exitFile: paths.exit,
     });
     undo.push('kill parked container', () => parked.abort());

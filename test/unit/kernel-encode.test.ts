@@ -57,6 +57,12 @@ test('the seccomp filter is on unless unconfined; no_new_privs only when asked; 
   assert.throws(() => encodeExec({ ...exec, seccomp: odd }), KernelError);
 });
 
+test('a journal stream may name its unit, journald\'s fallback for lines of exited writers', () => {
+  assert.ok(records(encodeSpawn({ ...base, stdio: { kind: 'journal', identifier: 'web', unit: 'tsmachine-web.scope' } }, '/m')).includes('unit=tsmachine-web.scope'));
+  assert.ok(!records(encodeSpawn(base, '/m')).some((x) => x.startsWith('unit=')));
+  assert.throws(() => encodeSpawn({ ...base, stdio: { kind: 'journal', identifier: 'web', unit: 'a\nb' } }, '/m'), (e: unknown) => e instanceof KernelError && e.errnoName === 'EINVAL');
+});
+
 test('encodeSpawn passes test fds', () => {
   const r = records(encodeSpawn({ ...base, stdio: { kind: 'fds', stdin: 3, stdout: 4, stderr: 5 } }, '/m'));
   assert.ok(r.includes('fd0=3') && r.includes('fd1=4') && r.includes('fd2=5'));
