@@ -17,6 +17,7 @@ import { Scratch } from './scratch.js';
 import { openSource } from './source.js';
 import { spoolInput } from './spool.js';
 import { sanitizeName, storePaths, type StorePaths } from './store-paths.js';
+import { STDIN } from './store.js';
 import { tarStream } from './tar-writer.js';
 
 export interface ImportOptions {
@@ -29,8 +30,6 @@ export interface ImportOptions {
   input?: AsyncIterable<Buffer>;
 }
 
-/** SOURCE "-": the archive comes on stdin. */
-export const STDIN = '-';
 
 /** The name a source's file name suggests: "img.tar.gz" → "img"; none for stdin. */
 function nameFromFile(source: string): string | null {

@@ -7,13 +7,26 @@ import { deleteRecord, holdRecord, listHeld, listRecords, readRecord, type Image
 import { storePaths } from './store-paths.js';
 import type { ImageConfig, ResolvedImage } from './types.js';
 import type { StorePaths } from './store-paths.js';
+import type { ImportOptions } from './import.js';
 
 /**
  * The layer store's verbs for the CLI and the runtime (import lives in
  * import.ts). Every function takes an optional store root so tests run
  * against a temp dir; the default is STATE_DIR.
  */
-export { importImage, STDIN, type ImportOptions } from './import.js';
+export type { ImportOptions } from './import.js';
+
+/** SOURCE "-": the archive comes on stdin. */
+export const STDIN = '-';
+
+/**
+ * Import lives in import.ts and loads on first use: with it come tar,
+ * zlib, streams and sha256, which no other command needs at startup.
+ */
+export async function importImage(source: string, opts: ImportOptions = {}): Promise<ImageRecord> {
+  const { importImage: run } = await import('./import.js');
+  return run(source, opts);
+}
 export { ImageError, MissingImageError } from './errors.js';
 export type { ImageRecord, LayerRecord } from './records.js';
 export { ttyProgress, type ImportProgress, type ProgressFn } from './progress.js';

@@ -1,7 +1,7 @@
 import { closeSync } from 'node:fs';
-import { ReadStream } from 'node:tty';
 import { KernelError } from './errors.js';
 import { nativeAddon } from './addon.js';
+import { tty } from '../builtins.js';
 import type { StdioPlan } from './types.js';
 
 /** Gives the master that release() brought back to the plan's owner (or closes a stray one). */
@@ -39,7 +39,7 @@ export interface PtyMaster {
  * output first and then EIO, which is the end of the stream, not an error.
  */
 export function openPtyMaster(fd: number): PtyMaster {
-  const stream = new ReadStream(fd);
+  const stream = new (tty().ReadStream)(fd);
   let ended = false;
   const endCbs: (() => void)[] = [];
   const end = (): void => {

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { crypto } from '../builtins.js';
 
 /** Linux interface names are at most 15 bytes (IFNAMSIZ - 1). */
 const IFNAMSIZ_MAX = 15;
 
 function shortHash(text: string, length: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
+  return crypto().createHash('sha256').update(text).digest('hex').slice(0, length);
 }
 
 /**

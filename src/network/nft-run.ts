@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { childProcess } from '../builtins.js';
 import { existsSync } from 'node:fs';
 import { NetworkError } from './errors.js';
 import { nativeAddon, type NftOutcome } from '../kernel/addon.js';
@@ -12,7 +12,7 @@ function nftBinary(): string {
 /** `nft [-j] -f -`: the fallback when libnftables cannot be loaded. */
 function execNft(commands: string, json: boolean): Promise<NftOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(nftBinary(), [...(json ? ['-j'] : []), '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(nftBinary(), [...(json ? ['-j'] : []), '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

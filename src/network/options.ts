@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { net } from '../builtins.js';
 import { NetworkError } from './errors.js';
 import { parseIpv4 } from './ipv4.js';
 import type { NetworkMode, NetworkPlan, PortMapping, StaticIp } from './plan.js';
@@ -29,7 +29,7 @@ export function parseNetworkOptions(o: NetworkOptions): NetworkPlan {
   }
   rejectDuplicates(publish);
   const dns = (o.dns ?? []).map((d) => {
-    if (isIP(d) === 0) throw new NetworkError(`--dns "${d}" is not an IP address`);
+    if (net().isIP(d) === 0) throw new NetworkError(`--dns "${d}" is not an IP address`);
     return d;
   });
   return { mode, parent, ip, publish, dns };

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { childProcess } from '../../builtins.js';
 import { flag, str, type Parsed } from '../args.js';
 import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
@@ -22,7 +22,7 @@ export const logs: Command = {
     // journalctl is systemd's own reader of the journal files: its output is the reference.
     const args = journalctlArgs({ unit: unitNameFor(name), follow: flag(p, 'follow'), ...(n !== undefined ? { lines: Number(n) } : {}) });
     return new Promise((resolve, reject) => {
-      const child = spawn('journalctl', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+      const child = childProcess().spawn('journalctl', args, { stdio: ['ignore', 'inherit', 'inherit'] });
       child.on('error', (e) => reject(new UsageError(`cannot run journalctl: ${e.message}`)));
       child.on('exit', (code, sig) => resolve(code ?? (sig ? 0 : 1)));
     });

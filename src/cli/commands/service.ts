@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../../builtins.js';
 import { type Parsed } from '../args.js';
 import { HELP, containerName, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
@@ -22,7 +22,7 @@ function systemctlVerb(verb: 'enable' | 'disable'): Command {
     async run(p, ctx) {
       const name = nameArg(p, ctx);
       const args = [verb, ...(p.opts.has('now') ? ['--now'] : []), `tsmachine@${name}.service`];
-      const r = spawnSync('systemctl', args, { stdio: 'inherit' });
+      const r = childProcess().spawnSync('systemctl', args, { stdio: 'inherit' });
       if (r.error) throw new UsageError(`cannot run systemctl: ${r.error.message}`);
       if (r.status !== 0) throw new UsageError(`systemctl ${args.join(' ')} failed (exit ${r.status})`);
       return 0;

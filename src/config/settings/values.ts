@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { net } from '../../builtins.js';
 import { InvalidValue } from './error.js';
 import { parseBoolean, parseSeccomp, parseUser, type Parsed } from '../units.js';
 import { parsePrivateUsers } from '../userns.js';
@@ -102,7 +102,7 @@ export function networkMode(v: string): string {
 }
 
 export function ipAddress(v: string): string {
-  if (isIP(v) === 0) throw new InvalidValue(`${q(v)} is not an IP address`);
+  if (net().isIP(v) === 0) throw new InvalidValue(`${q(v)} is not an IP address`);
   return v;
 }
 
