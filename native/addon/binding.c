@@ -27,82 +27,15 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 #include <linux/filter.h>
 #include "../src/api.h"
 #include "../src/netlink.h"
+#include "napi-args.h"
+#include "socket.h"
 
-/* ---- arguments and results ------------------------------------------- */
+/* ---- results ----------------------------------------------------------- */
 
-static bool args(napi_env env, napi_callback_info info, size_t want, napi_value *argv)
-{
-	size_t argc = want;
-	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
-		napi_throw_type_error(env, NULL, "tsmachine.node: too few arguments");
-		return false;
-	}
-	return true;
-}
-
-static bool arg_int(napi_env env, napi_value v, int32_t *out)
-{
-	if (napi_get_value_int32(env, v, out) == napi_ok)
-		return true;
-	napi_throw_type_error(env, NULL, "tsmachine.node: expected a number");
-	return false;
-}
-
-static bool arg_uint(napi_env env, napi_value v, uint32_t *out)
-{
-	if (napi_get_value_uint32(env, v, out) == napi_ok)
-		return true;
-	napi_throw_type_error(env, NULL, "tsmachine.node: expected an unsigned number");
-	return false;
-}
-
-/* A JS string as a malloc'd C string; the caller frees it. NUL inside is refused. */
-static char *arg_str(napi_env env, napi_value v)
-{
-	size_t len;
-	if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
-		napi_throw_type_error(env, NULL, "tsmachine.node: expected a string");
-		return NULL;
-	}
-	char *s = malloc(len + 1);
-	if (!s) {
-		napi_throw_error(env, NULL, "tsmachine.node: out of memory");
-		return NULL;
-	}
-	napi_get_value_string_utf8(env, v, s, len + 1, &len);
-	if (strlen(s) != len) {
-		free(s);
-		napi_throw_type_error(env, NULL, "tsmachine.node: string contains NUL");
-		return NULL;
-	}
-	return s;
-}
-
-static bool arg_buf(napi_env env, napi_value v, void **data, size_t *len)
-{
-	bool is = false;
-	if (napi_is_buffer(env, v, &is) == napi_ok && is && napi_get_buffer_info(env, v, data, len) == napi_ok)
-		return true;
-	napi_throw_type_error(env, NULL, "tsmachine.node: expected a Buffer");
-	return false;
-}
-
-static napi_value num(napi_env env, int64_t n)
-{
-	napi_value v = NULL;
-	napi_create_int64(env, n, &v);
-	return v;
-}
-
-static napi_value undefined(napi_env env)
-{
-	napi_value v = NULL;
-	napi_get_undefined(env, &v);
-	return v;
-}
 
 static void set_num(napi_env env, napi_value o, const char *key, int64_t n)
 {
@@ -254,6 +187,31 @@ static napi_value js_flock(napi_env env, napi_callback_info info)
 		r = flock(fd, op);
 	while (r < 0 && errno == EINTR);
 	return num(env, r < 0 ? -errno : 0);
+}
+
+static napi_value js_remove_tree(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (!args(env, info, 1, argv))
+		return NULL;
+	char *path = arg_str(env, argv[0]);
+	if (!path)
+		return NULL;
+	int r = tsm_remove_tree(path);
+	free(path);
+	return num(env, r);
+}
+
+/* _exit: for a CLI that has said all it has to say (Node's stdout and
+ * stderr writes to files, pipes and terminals are synchronous on Linux).
+ * Node's own exit tears down V8 and joins its threads: ~100 ms in the VM. */
+static napi_value js_exit_now(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	int32_t code;
+	if (!args(env, info, 1, argv) || !arg_int(env, argv[0], &code))
+		return NULL;
+	_exit(code);
 }
 
 static napi_value js_notify(napi_env env, napi_callback_info info)
@@ -586,6 +544,8 @@ NAPI_MODULE_INIT()
 		{"execAbort", js_exec_abort},
 		{"wait", js_wait},
 		{"flock", js_flock},
+		{"removeTree", js_remove_tree},
+		{"exitNow", js_exit_now},
 		{"notify", js_notify},
 		{"setWinsize", js_set_winsize},
 		{"mknod", js_mknod},
@@ -603,6 +563,11 @@ NAPI_MODULE_INIT()
 		{"nlNetnsConfigure", js_nl_netns_configure},
 		{"nftRun", js_nft_run},
 		{"seccompProgram", js_seccomp_program},
+		{"unixConnect", js_unix_connect},
+		{"sendAll", js_send_all},
+		{"startReader", js_start_reader},
+		{"refReader", js_ref_reader},
+		{"shutdownSocket", js_shutdown_socket},
 	};
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		napi_value f;

@@ -24,6 +24,7 @@ int tsm_seccomp_program(struct sock_filter *out, unsigned int max);
 
 /* util.c */
 int tsm_wait(int pid);
+int tsm_remove_tree(const char *path);
 int tsm_notify(const char *socket_path, const char *state);
 int tsm_set_winsize(int fd, int rows, int cols);
 

@@ -5,6 +5,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -58,4 +60,27 @@ int tsm_set_winsize(int fd, int rows, int cols)
 	ws.ws_row = (unsigned short)rows;
 	ws.ws_col = (unsigned short)cols;
 	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
+/* rm -r without crossing into other file systems (a mount left on a
+ * container's mountpoint stays, and so does the directory under it). Node's
+ * fs.rmSync walks in JS: ~50 ms in the test VM for a container's dozen
+ * files, this ~1 ms. A missing path is success. */
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_NS)
+		return errno == ENOENT ? 0 : errno;
+	if (remove(path) < 0 && errno != ENOENT)
+		return errno;
+	return 0;
+}
+
+int tsm_remove_tree(const char *path)
+{
+	int r = nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (r < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return -r;
 }

@@ -45,6 +45,10 @@ export interface Addon {
   /** Exit status (128+signal), or -errno; waitpid runs on a libuv pool thread. */
   wait(pid: number): Promise<number>;
   flock(fd: number, op: number): number;
+  /** rm -r, not crossing mounts; 0 (also when absent) or -errno. */
+  removeTree(path: string): number;
+  /** _exit(2): no exit handlers, no teardown. */
+  exitNow(code: number): never;
   notify(socketPath: string, state: string): number;
   setWinsize(fd: number, rows: number, cols: number): number;
   mknod(path: string, mode: number, major: number, minor: number): number;
@@ -68,7 +72,23 @@ export interface Addon {
   nftRun(commands: string, json: boolean): NftOutcome | null;
   /** The default seccomp filter as struct sock_filter[] (8 bytes each; empty on architectures without one), or -errno. */
   seccompProgram(): Buffer | number;
+  /** A connected Unix stream socket (close-on-exec, sends time out after 30 s), or -errno. A leading NUL: abstract. */
+  unixConnect(path: Buffer): number;
+  /** 0 once all of data is sent, or -errno. */
+  sendAll(fd: number, data: Buffer): number;
+  /**
+   * Reads fd on a thread of its own: onChunk(data, 0) per read, then once
+   * onChunk(null, errno) (0: end of file), by which time fd is closed.
+   */
+  startReader(fd: number, onChunk: (data: Buffer | null, errno: number) => void): SocketReader;
+  /** Whether the reader keeps the event loop alive (it does from the start). Not after its end. */
+  refReader(reader: SocketReader, on: boolean): void;
+  /** shutdown(fd, SHUT_RDWR): the reader sees the end. 0 or -errno. */
+  shutdownSocket(fd: number): number;
 }
+
+/** A reader thread's handle (opaque). */
+export interface SocketReader { readonly __reader: unique symbol }
 
 let addon: Addon | null = null;
 /** Milliseconds spent loading the binding (for `bench`). */
@@ -79,9 +99,14 @@ export function nativeAddon(): Addon {
   if (!existsSync(NATIVE_ADDON)) {
     throw new KernelError({ stage: 'parent', syscall: 'dlopen', what: '(run make -C native)', errno: 2, path: NATIVE_ADDON });
   }
-  const t0 = performance.now();
+  const t0 = process.hrtime.bigint();
   addon = createRequire(import.meta.url)(NATIVE_ADDON) as Addon;
-  addonLoadMs = performance.now() - t0;
+  addonLoadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return addon;
+}
+
+/** The binding if something already loaded it, else null (never loads it). */
+export function loadedAddon(): Addon | null {
   return addon;
 }
 

@@ -33,9 +33,10 @@ interface PrivateBus {
 }
 
 /** `dbus-daemon --session` on a socket in a fresh temp dir; its address is its first stdout line. */
-async function startBus(): Promise<PrivateBus> {
+async function startBus(kind: 'path' | 'abstract' = 'path'): Promise<PrivateBus> {
   const dir = mkdtempSync(join(tmpdir(), 'tsm-dbus-'));
-  const child: ChildProcess = spawn('dbus-daemon', ['--session', '--nofork', '--print-address', `--address=unix:path=${dir}/bus`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const listen = kind === 'path' ? `unix:path=${dir}/bus` : `unix:abstract=${dir}/bus`;
+  const child: ChildProcess = spawn('dbus-daemon', ['--session', '--nofork', '--print-address', `--address=${listen}`], { stdio: ['ignore', 'pipe', 'ignore'] });
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -220,6 +221,31 @@ describe('BusConnection against a private dbus-daemon', { skip }, () => {
     await other.stop();
     assert.ok((await closed) instanceof DBusConnectionError);
     assert.ok(d.closed);
+  });
+
+  test('an abstract socket address connects too', async () => {
+    const abstract = await startBus('abstract');
+    try {
+      assert.match(abstract.address, /^unix:abstract=/);
+      const c = await connectBus(abstract.address);
+      assert.match(String((await c.call({ ...DBUS, member: 'GetId' }))[0]), /^[0-9a-f]{32}$/);
+      await c.close();
+    } finally {
+      await abstract.stop();
+    }
+  });
+
+  test('the handshake is on the wire before the event loop turns (the bus answers while the caller works)', async () => {
+    const connecting = connectBus(bus.address);
+    // Synchronous work, as a start's fork of the stages: no event-loop turn.
+    const t0 = Date.now();
+    while (Date.now() - t0 < 300) { /* busy */ }
+    // Asked only now, yet the bus already knows the new connection: its
+    // Hello went out with the connect, not at some later turn of the loop.
+    const [names] = await b.call({ ...DBUS, member: 'ListNames' });
+    const c = await connecting;
+    assert.ok(Array.isArray(names) && names.includes(c.uniqueName), `${c.uniqueName} not among ${JSON.stringify(names)}`);
+    await c.close();
   });
 
   test('an idle connection that was never closed does not keep a process alive', () => {

@@ -1,9 +1,10 @@
-import type { Socket } from 'node:net';
 import { parseAddress } from './address.js';
-import { authenticate } from './auth.js';
+import { authRequest, parseAuthReply } from './auth.js';
 import { BusError, DBusConnectionError, DBusProtocolError, DBusTimeoutError, type CallTarget } from './errors.js';
 import { matchRuleString, ruleMatches, type MatchRule } from './match.js';
 import { decodeMessage, encodeMessage, messageLength, MessageFlags, MessageType, type Message } from './message.js';
+import { BusSocket } from './socket.js';
+import { errnoName } from '../../kernel/errors.js';
 import { asString, type DBusValue } from './values.js';
 
 export interface ConnectOptions {
@@ -80,7 +81,7 @@ export class BusConnection {
   private readonly timeoutMs: number;
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly socket: BusSocket,
     address: string,
     opts: ConnectOptions,
   ) {
@@ -88,51 +89,31 @@ export class BusConnection {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  /** Connect, authenticate (EXTERNAL) and say Hello. */
+  /**
+   * Connect, authenticate (EXTERNAL) and say Hello. The connect and the
+   * writes of AUTH, BEGIN and Hello happen before this returns its promise
+   * (see socket.ts), so the bus answers while the caller goes on working.
+   */
   static async connect(address: string, opts: ConnectOptions = {}): Promise<BusConnection> {
     const { socketPath } = parseAddress(address);
     const budget = opts.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    // node:net costs several ms to load on Node 18/20; only commands that
-    // really talk to the bus pay for it, not every import of this module.
-    const { createConnection } = await import('node:net');
-    const socket = createConnection({ path: socketPath });
+    const socket = BusSocket.connect(socketPath, address);
+    const conn = new BusConnection(socket, address, opts);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+    const authenticated = conn.authenticate(uid, budget);
+    // Written right behind AUTH and BEGIN: the reply follows the server's OK.
+    const hello = conn.call({ ...BUS, member: 'Hello', timeoutMs: budget });
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new DBusConnectionError(`could not connect within ${budget} ms`, address)), budget);
-        socket.once('connect', () => {
-          clearTimeout(timer);
-          socket.off('error', onError);
-          resolve();
-        });
-        const onError = (cause: Error): void => {
-          clearTimeout(timer);
-          reject(new DBusConnectionError(`cannot connect: ${cause.message}`, address, { cause }));
-        };
-        socket.once('error', onError);
-      });
-      const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-      const conn = new BusConnection(socket, address, opts);
-      const auth = authenticate(socket, uid, address, budget);
-      // Written right behind AUTH and BEGIN: the reply follows the server's OK.
-      const hello = conn.call({ ...BUS, member: 'Hello', timeoutMs: budget });
-      let rest: Buffer;
-      try {
-        ({ rest } = await auth);
-      } catch (err) {
-        hello.catch(() => {});
-        conn.shutdown(err as Error);
-        throw err;
-      }
-      conn.attach();
-      if (rest.length) conn.onData(rest);
+      await authenticated;
       const [name] = await hello;
       conn.uniqueName = asString(name, 'Hello reply');
-      conn.refresh();
-      return conn;
     } catch (err) {
-      socket.destroy();
+      hello.catch(() => {});
+      conn.fail(err as Error);
       throw err;
     }
+    conn.refresh();
+    return conn;
   }
 
   get closed(): boolean {
@@ -174,14 +155,14 @@ export class BusConnection {
       }, timeoutMs);
       this.pending.set(serial, { resolve, reject, timer, target });
       this.refresh();
-      this.socket.write(bytes);
+      this.send(bytes);
     });
   }
 
   /** Broadcast a signal from this connection. */
   emitSignal(path: string, iface: string, member: string, signature = '', body: DBusValue[] = []): void {
     if (this.closedWith) throw this.closedWith;
-    this.socket.write(encodeMessage({ type: MessageType.Signal, flags: MessageFlags.NoReplyExpected, serial: this.nextSerial(), path, interface: iface, member, signature, body }));
+    this.send(encodeMessage({ type: MessageType.Signal, flags: MessageFlags.NoReplyExpected, serial: this.nextSerial(), path, interface: iface, member, signature, body }));
   }
 
   /**
@@ -240,14 +221,10 @@ export class BusConnection {
   /** Close the connection; pending calls reject. Resolves once the socket is gone. */
   async close(): Promise<void> {
     if (this.closedWith) return;
-    this.socket.ref(); // keep the loop alive until the socket is really closed
-    const gone = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
+    this.socket.ref(true); // keep the loop alive until the socket is really closed
     this.shutdown(new DBusConnectionError('connection closed', this.address));
-    this.socket.end();
-    const force = setTimeout(() => this.socket.destroy(), 1000);
-    force.unref();
-    await gone;
-    clearTimeout(force);
+    this.socket.shutdown();
+    await this.socket.ended;
   }
 
   // ---------------------------------------------------------------------
@@ -259,14 +236,40 @@ export class BusConnection {
 
   private refresh(): void {
     if (this.closedWith) return;
-    if (this.pending.size > 0 || this.listeners.size > 0 || this.handlers.size > 0) this.socket.ref();
-    else this.socket.unref();
+    this.socket.ref(this.pending.size > 0 || this.listeners.size > 0 || this.handlers.size > 0);
   }
 
-  private attach(): void {
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (cause: Error) => this.fail(new DBusConnectionError(`socket error: ${cause.message}`, this.address, { cause })));
-    this.socket.on('close', () => this.fail(new DBusConnectionError('the bus closed the connection', this.address)));
+  /**
+   * The SASL exchange: the request goes out now; the server's reply line is
+   * the first thing on the socket, the message stream follows it.
+   */
+  private authenticate(uid: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let buffered = Buffer.alloc(0);
+      const timer = setTimeout(() => reject(new DBusConnectionError(`no authentication reply within ${timeoutMs} ms`, this.address)), timeoutMs);
+      this.socket.onEnd = (errno) => {
+        clearTimeout(timer);
+        reject(new DBusConnectionError(errno ? `socket error during authentication: ${errnoName(errno)}` : 'bus closed the connection during authentication', this.address));
+      };
+      this.socket.onData = (chunk) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        const reply = parseAuthReply(buffered);
+        if (reply.kind === 'more') return;
+        clearTimeout(timer);
+        if (reply.kind === 'rejected') return reject(new DBusConnectionError(`${reply.reason} as uid ${uid}`, this.address));
+        this.socket.onData = (c) => this.onData(c);
+        this.socket.onEnd = (errno) => this.fail(new DBusConnectionError(errno ? `socket error: ${errnoName(errno)}` : 'the bus closed the connection', this.address));
+        resolve();
+        if (reply.rest.length) this.onData(reply.rest);
+      };
+      this.send(authRequest(uid));
+    });
+  }
+
+  /** Writes now; a failed write ends the connection (pending calls reject with why). */
+  private send(bytes: Buffer): void {
+    const errno = this.socket.write(bytes);
+    if (errno) this.fail(new DBusConnectionError(`cannot send to the bus: ${errnoName(errno)}`, this.address));
   }
 
   private onData(chunk: Buffer): void {
@@ -287,7 +290,6 @@ export class BusConnection {
     } catch (cause) {
       const err = cause instanceof DBusProtocolError ? cause : new DBusProtocolError(String(cause), { cause });
       this.fail(new DBusConnectionError(`invalid data from the bus: ${err.message}`, this.address, { cause: err }));
-      this.socket.destroy();
     }
   }
 
@@ -344,7 +346,7 @@ export class BusConnection {
     const wantsReply = (m.flags & MessageFlags.NoReplyExpected) === 0;
     const reply = (fields: Partial<Message>): void => {
       if (!wantsReply || this.closedWith) return;
-      this.socket.write(encodeMessage({ type: MessageType.MethodReturn, flags: MessageFlags.NoReplyExpected, serial: this.nextSerial(), replySerial: m.serial, destination: m.sender, signature: '', body: [], ...fields }));
+      this.send(encodeMessage({ type: MessageType.MethodReturn, flags: MessageFlags.NoReplyExpected, serial: this.nextSerial(), replySerial: m.serial, destination: m.sender, signature: '', body: [], ...fields }));
     };
     const error = (name: string, text: string): void => reply({ type: MessageType.Error, errorName: name, signature: 's', body: [text] });
     if (m.interface === 'org.freedesktop.DBus.Peer' && m.member === 'Ping') return reply({});
@@ -382,6 +384,6 @@ export class BusConnection {
   private fail(err: Error): void {
     if (this.closedWith) return;
     this.shutdown(err);
-    this.socket.destroy();
+    this.socket.shutdown();
   }
 }

@@ -1,0 +1,57 @@
+import { nativeAddon, type SocketReader } from '../../kernel/addon.js';
+import { errnoName } from '../../kernel/errors.js';
+import { DBusConnectionError } from './errors.js';
+
+/**
+ * A bus connection's byte stream: a Unix socket connected and written
+ * synchronously through the native binding, read on a thread of its own
+ * (native/addon/socket.c says why not node:net: the handshake must not wait
+ * for the event loop). Sends block at most 30 s; the bus daemon reads
+ * continuously, so in practice they never block.
+ */
+export class BusSocket {
+  /** Bytes as they arrive. */
+  onData: (chunk: Buffer) => void = () => {};
+  /** Once, at the end: errno 0 when the peer closed or shutdown() was called. */
+  onEnd: (errno: number) => void = () => {};
+  /** Resolves once the reader has ended and the fd is closed. */
+  readonly ended: Promise<void>;
+
+  private done = false;
+  private readonly reader: SocketReader;
+
+  private constructor(private readonly fd: number) {
+    let resolveEnded: () => void = () => {};
+    this.ended = new Promise((resolve) => { resolveEnded = resolve; });
+    this.reader = nativeAddon().startReader(fd, (chunk, errno) => {
+      if (chunk) return this.onData(chunk);
+      this.done = true;
+      resolveEnded();
+      this.onEnd(errno);
+    });
+  }
+
+  /** Connects now (no event-loop turn needed). */
+  static connect(path: string, address: string): BusSocket {
+    const fd = nativeAddon().unixConnect(Buffer.from(path));
+    if (fd < 0) throw new DBusConnectionError(`cannot connect to ${path.replace('\0', '@')}: ${errnoName(-fd)}`, address);
+    return new BusSocket(fd);
+  }
+
+  /** Sends all of data now; 0, or the errno that ended the connection. */
+  write(data: Buffer): number {
+    if (this.done) return 32; // EPIPE
+    const r = nativeAddon().sendAll(this.fd, data);
+    return r < 0 ? -r : 0;
+  }
+
+  /** Keep the process alive while the socket is open (the default), or not. */
+  ref(on: boolean): void {
+    if (!this.done) nativeAddon().refReader(this.reader, on);
+  }
+
+  /** Ends both directions; onEnd and `ended` follow. */
+  shutdown(): void {
+    if (!this.done) nativeAddon().shutdownSocket(this.fd);
+  }
+}
