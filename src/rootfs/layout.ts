@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { removeTree } from '../kernel/fsops.js';
 import type { RootfsPlan } from '../kernel/types.js';
 import type { ResolvedImage } from '../image/types.js';
 import { containerPaths } from '../state/container.js';
@@ -30,6 +31,6 @@ export function createContainerDirs(name: string): boolean {
 
 export function removeContainerDirs(name: string): void {
   const p = containerPaths(name);
-  rmSync(p.dir, { recursive: true, force: true });
-  rmSync(p.run, { recursive: true, force: true });
+  removeTree(p.dir);
+  removeTree(p.run);
 }

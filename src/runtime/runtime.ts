@@ -69,7 +69,7 @@ export class Runtime {
   }
 
   /** `start`: create from options, or (options null) start the stored container again. */
-  async start(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan } = {}): Promise<Started> {
+  async start(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan; ephemeral?: boolean } = {}): Promise<Started> {
     requireRoot();
     const pin = options ? await this.opts.pinStore?.() : undefined;
     try {
@@ -79,7 +79,7 @@ export class Runtime {
     }
   }
 
-  private async startPinned(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan }): Promise<Started> {
+  private async startPinned(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan; ephemeral?: boolean }): Promise<Started> {
     const prepared = options ? this.prepare(name, options) : null;
     requireSystemd();
     return this.withLock(name, async () => {
@@ -97,6 +97,7 @@ export class Runtime {
         mode: how.keepUnit ? 'service' : how.stdio && how.stdio.kind !== 'journal' ? 'foreground' : 'detached',
         stdio: how.stdio ?? { kind: 'journal', identifier: name },
         ...(existing ? { existing } : {}),
+        ...(how.ephemeral ? { ephemeral: true } : {}),
       });
       // Type=notify service: the payload becomes the main process, and this CLI may exit.
       if (how.keepUnit) this.deps.kernel.notify(`MAINPID=${started.initPid}\nREADY=1\nSTATUS=container ${name} running`);
@@ -127,7 +128,7 @@ export class Runtime {
     try {
       let started: Started;
       try {
-        started = await this.start(name, options, { stdio: stdio.plan });
+        started = await this.start(name, options, { stdio: stdio.plan, ephemeral: how.remove });
       } finally {
         stdio.forked();
       }
@@ -147,7 +148,7 @@ export class Runtime {
     await this.withLock(name, async () => {
       await this.deps.network.teardown(name);
       trace('network-teardown');
-      recordExit(name, null);
+      if (!how.remove) recordExit(name, null);
       removeRuntime(name);
       if (how.remove) removeContainerDirs(name);
       trace('state-removed');

@@ -29,6 +29,8 @@ export interface StartOptions {
   stdio: StdioPlan;
   /** The stored spec already exists (restart of a stopped container). */
   existing?: StoredSpec;
+  /** run --rm: the container is removed when its payload exits, so its spec need not survive a power cut. */
+  ephemeral?: boolean;
 }
 
 export interface Started {
@@ -146,7 +148,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     // 5. state
     // The image as resolved now is what the container stands on (a spec from before StoredImage gains its layers here).
     if (!opts.existing) {
-      writeStoredSpec(name, { spec, created: new Date().toISOString(), ...storedImageOf(image), ...(userns ? { userns } : {}) });
+      writeStoredSpec(name, { spec, created: new Date().toISOString(), ...storedImageOf(image), ...(userns ? { userns } : {}) }, { durable: !opts.ephemeral });
     } else {
       const { image: _previous, ...rest } = opts.existing;
       writeStoredSpec(name, { ...rest, spec, ...storedImageOf(image) });

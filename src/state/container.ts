@@ -68,8 +68,9 @@ export function readStoredSpec(name: string): StoredSpec | null {
   return readJson<StoredSpec>(containerPaths(name).spec);
 }
 
-export function writeStoredSpec(name: string, s: StoredSpec): void {
-  writeFileAtomic(containerPaths(name).spec, JSON.stringify(s, null, 2) + '\n');
+/** `durable: false` for a spec that dies with its run (run --rm): no fsync to wait for. */
+export function writeStoredSpec(name: string, s: StoredSpec, opts: { durable?: boolean } = {}): void {
+  writeFileAtomic(containerPaths(name).spec, JSON.stringify(s, null, 2) + '\n', 0o644, opts.durable ?? true);
 }
 
 export function readRuntime(name: string): RuntimeState | null {
@@ -77,7 +78,8 @@ export function readRuntime(name: string): RuntimeState | null {
 }
 
 export function writeRuntime(name: string, r: RuntimeState): void {
-  writeFileAtomic(containerPaths(name).runtime, JSON.stringify(r, null, 2) + '\n');
+  // Under /run: gone at reboot anyway, so nothing to make durable.
+  writeFileAtomic(containerPaths(name).runtime, JSON.stringify(r, null, 2) + '\n', 0o644, false);
 }
 
 export function removeRuntime(name: string): void {

@@ -4,17 +4,17 @@ import { StateError } from './errors.js';
 
 /**
  * Write-then-rename, so a reader (or a crash) sees the old file or the new
- * one, never half of one. fsync before rename: the spec must survive a power
- * cut once `start` has said it exists.
+ * one, never half of one. fsync before rename (unless `durable` is false):
+ * the spec must survive a power cut once `start` has said it exists.
  */
-export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
+export function writeFileAtomic(path: string, data: string, mode = 0o644, durable = true): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
     const fd = openSync(tmp, 'w', mode);
     try {
       writeSync(fd, data);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
