@@ -7,7 +7,7 @@ import type { ResolvedImage } from '../image/types.js';
 import type { StdioPlan } from '../kernel/types.js';
 import { containerPaths, locksDir, readStoredSpec, removeRuntime, type StoredSpec } from '../state/container.js';
 import { removeContainerDirs } from '../rootfs/layout.js';
-import type { RuntimeDeps } from './deps.js';
+import type { RuntimeDeps, SystemdSession } from './deps.js';
 import { ContainerStateError } from './errors.js';
 import { execInContainer, stdioPlanFor, type ExecCommand, type ExecIo, type PayloadIo } from './exec.js';
 import { containerStatus, listContainers, type ContainerStatus } from './inspect.js';
@@ -71,15 +71,25 @@ export class Runtime {
   /** `start`: create from options, or (options null) start the stored container again. */
   async start(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan; ephemeral?: boolean } = {}): Promise<Started> {
     requireRoot();
+    // The bus handshake goes out now and is answered while the container is
+    // prepared and its stages fork (the bus socket connects and writes at
+    // once); a start refused before it reaches startContainer just closes it.
+    const bus = this.deps.systemd();
+    bus.catch(() => undefined); // surfaced where it is awaited
+    const handover = { taken: false };
     const pin = options ? await this.opts.pinStore?.() : undefined;
     try {
-      return await this.startPinned(name, options, how);
+      return await this.startPinned(name, options, how, bus, handover);
     } finally {
       pin?.release();
+      if (!handover.taken) void bus.then((s) => s.close(), () => undefined);
     }
   }
 
-  private async startPinned(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan; ephemeral?: boolean }): Promise<Started> {
+  private async startPinned(
+    name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan; ephemeral?: boolean },
+    bus: Promise<SystemdSession>, handover: { taken: boolean },
+  ): Promise<Started> {
     const prepared = options ? this.prepare(name, options) : null;
     requireSystemd();
     return this.withLock(name, async () => {
@@ -93,7 +103,9 @@ export class Runtime {
         if (!prepared) throw new ContainerStateError(name, `no container named ${name}`);
         ({ spec, image } = prepared);
       }
+      handover.taken = true;
       const started = await startContainer(this.deps, spec, image, {
+        bus,
         mode: how.keepUnit ? 'service' : how.stdio && how.stdio.kind !== 'journal' ? 'foreground' : 'detached',
         stdio: how.stdio ?? { kind: 'journal', identifier: name },
         ...(existing ? { existing } : {}),

@@ -31,6 +31,8 @@ export interface StartOptions {
   existing?: StoredSpec;
   /** run --rm: the container is removed when its payload exits, so its spec need not survive a power cut. */
   ephemeral?: boolean;
+  /** A session the caller began to connect earlier; startContainer owns (and closes) it. */
+  bus?: Promise<SystemdSession>;
 }
 
 export interface Started {
@@ -59,7 +61,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
   if (prior && isAlive(deps.kernel, prior)) throw new ContainerStateError(name, `container ${name} is already running`);
 
   // The bus connection is I/O: let it proceed while the stages fork and the network is set up.
-  const busReady = deps.systemd();
+  const busReady = opts.bus ?? deps.systemd();
   busReady.catch(() => undefined); // awaited (and its error surfaced) below
   try {
     if (prior) {
