@@ -10,8 +10,9 @@ import { nftInstalled, removeContainerRules } from './rules.js';
  * Removes what the network of NAME left on the host: its veth (gone already
  * when its netns died), its nft rules, its lease; the bridge and table with
  * the last lease. Idempotent and tolerant of missing pieces, for stop/rm and
- * for cleaning up after a kill -9. Rules are only ever added while a lease
- * exists, so without a lease there is nothing in nft to look for.
+ * for cleaning up after a kill -9. A container's own rules are only ever
+ * added while its lease exists, and only for published ports (nft.ts
+ * containerBatch), so without both there is nothing in nft to look for.
  */
 export async function teardownNetwork(name: string): Promise<void> {
   const cfg = networkConfig();
@@ -19,7 +20,7 @@ export async function teardownNetwork(name: string): Promise<void> {
     const lease = readStore(cfg).leases[name];
     linkDel(lease?.hostIf ?? hostVethName(name));
     if (!lease) return;
-    if (lease.mode === 'bridge' && nftInstalled()) await removeContainerRules(cfg.table, name);
+    if (lease.mode === 'bridge' && lease.ports.length > 0 && nftInstalled()) await removeContainerRules(cfg.table, name);
     await releaseLease(cfg, name);
   } catch (e) {
     throw asNetworkError(e, name);
