@@ -68,11 +68,13 @@ async function main(argv: string[]): Promise<number> {
  * exit handlers run and then _exit: Node's own teardown of V8 and its
  * threads took ~100 ms in the test VM, a tenth of a whole `run --rm`.
  * Not while a write to stdout or stderr is still queued (a full pipe):
- * then Node's exit, which gives it its chance.
+ * then Node's exit, which gives it its chance. Nor when Node runs with
+ * flags or coverage collection: --cpu-prof and friends write at teardown.
  */
 function exit(code: number): never {
   const native = loadedAddon();
-  if (native && !process.getActiveResourcesInfo().some((r) => r.endsWith('WriteWrap'))) {
+  const teardownMatters = process.execArgv.length > 0 || process.env.NODE_V8_COVERAGE !== undefined;
+  if (native && !teardownMatters && !process.getActiveResourcesInfo().some((r) => r.endsWith('WriteWrap'))) {
     process.exitCode = code;
     process.emit('exit', code);
     native.exitNow(code);
