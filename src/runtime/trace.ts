@@ -1,14 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 
 /**
  * TSMACHINE_TRACE=1 prints how long each phase of a command took, to
  * stderr, for `npm run bench` to say where the time goes.
+ *
+ * The lines are kept and written once, at exit: a write to stderr per mark
+ * took 5-40 ms in the test VM (a file or the console behind it) and was
+ * charged to the phases it claimed to measure.
  */
 const on = process.env.TSMACHINE_TRACE === '1';
 // hrtime, not performance.now(): the global `performance` loads perf_hooks (~10 modules).
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
-let last = on ? nowMs() : 0;
-let first = true;
+const t0 = on ? nowMs() : 0;
+let last = t0;
+let lines: string[] | null = null;
 
 /** Milliseconds since this process was exec'd (10 ms resolution: /proc counts clock ticks). */
 function sinceExec(): number {
@@ -17,12 +22,17 @@ function sinceExec(): number {
   return (uptime - ticks / 100) * 1000;
 }
 
-/** Marks the end of a phase: "trace: PHASE N ms" since the previous mark (the first: since exec). */
+/** Marks the end of a phase: "trace: PHASE N ms @T": N since the previous mark (the first: since exec), T since this module loaded. */
 export function trace(phase: string): void {
   if (!on) return;
   const now = nowMs();
-  const ms = first ? sinceExec() : now - last;
-  first = false;
-  process.stderr.write(`trace: ${phase} ${ms.toFixed(1)} ms\n`);
+  if (lines === null) {
+    lines = [];
+    process.once('exit', () => {
+      try { writeSync(2, lines!.join('')); } catch { /* stderr gone */ }
+    });
+  }
+  const ms = lines.length === 0 ? sinceExec() : now - last;
+  lines.push(`trace: ${phase} ${ms.toFixed(1)} ms @${(now - t0).toFixed(0)}\n`);
   last = now;
 }
