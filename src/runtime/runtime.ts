@@ -77,6 +77,7 @@ export class Runtime {
     const bus = this.deps.systemd();
     bus.catch(() => undefined); // surfaced where it is awaited
     const handover = { taken: false };
+    trace('bus-open');
     const pin = options ? await this.opts.pinStore?.() : undefined;
     try {
       return await this.startPinned(name, options, how, bus, handover);
@@ -91,6 +92,7 @@ export class Runtime {
     bus: Promise<SystemdSession>, handover: { taken: boolean },
   ): Promise<Started> {
     const prepared = options ? this.prepare(name, options) : null;
+    trace('prepared');
     requireSystemd();
     return this.withLock(name, async () => {
       const existing = readStoredSpec(name);

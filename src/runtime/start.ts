@@ -78,6 +78,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     // --private-users: a host id range, kept for the container's life (its upper dir holds those ids).
     const userns = opts.existing ? opts.existing.userns : reserveIdRange(name, spec.privateUsers ?? { mode: 'no' });
     if (userns) chownToRange([paths.upper, paths.work], userns);
+    trace('dirs');
 
     const payload = payloadFor(spec, image.config);
     // 1. the payload's init, parked at the barrier: it exists, so it can go into a scope
