@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { NATIVE_ADDON } from '../paths.js';
 import { KernelError } from './errors.js';
 
@@ -100,7 +99,11 @@ export function nativeAddon(): Addon {
     throw new KernelError({ stage: 'parent', syscall: 'dlopen', what: '(run make -C native)', errno: 2, path: NATIVE_ADDON });
   }
   const t0 = process.hrtime.bigint();
-  addon = createRequire(import.meta.url)(NATIVE_ADDON) as Addon;
+  // process.dlopen, not require(): the path is known, so the module loader's
+  // resolution (stat, realpath, package.json lookups) is work for nothing.
+  const mod = { exports: {} as Addon };
+  process.dlopen(mod, NATIVE_ADDON);
+  addon = mod.exports;
   addonLoadMs = Number(process.hrtime.bigint() - t0) / 1e6;
   return addon;
 }

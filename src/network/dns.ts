@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTextIfPresent } from '../quiet-fs.js';
 
 /**
  * The container's /etc/resolv.conf and /etc/hosts, as text. 127.0.0.53
@@ -44,7 +44,7 @@ export function buildResolvConf(i: ResolvInput): string {
 
 function readOr(path: string, fallback: string | null): string | null {
   try {
-    return readFileSync(path, 'utf8');
+    return readTextIfPresent(path) ?? fallback;
   } catch {
     return fallback;
   }

@@ -1,6 +1,7 @@
-import { closeSync, constants, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RootfsError } from './errors.js';
+import { unlinkIfPresent } from '../quiet-fs.js';
 
 /**
  * Writes /etc/hostname, /etc/hosts and /etc/resolv.conf into the container's
@@ -26,7 +27,7 @@ export function writeEtcFiles(upperdir: string, files: Record<string, string>, o
     const path = join(etc, name);
     let fd: number;
     try {
-      rmSync(path, { force: true });
+      unlinkIfPresent(path);
       fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

@@ -4,7 +4,8 @@ import { SystemdManager } from '../systemd/manager.js';
 import { Machined } from '../systemd/machined.js';
 import { scopeProperties, updateProperties } from '../systemd/properties.js';
 import { isBusError, ErrorNames, MachineExistsError, UnitExistsError } from '../systemd/errors.js';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readTextIfPresent } from '../quiet-fs.js';
 import { join } from 'node:path';
 import { RUN_DIR } from '../paths.js';
 import { resolveOptions } from '../config/settings/resolve.js';
@@ -23,7 +24,7 @@ import { Runtime, type SettingsLoader } from './runtime.js';
  */
 const UNSUPPORTED_CACHE = join(RUN_DIR, 'systemd-unsupported-properties');
 function knownUnsupported(): string[] {
-  try { return readFileSync(UNSUPPORTED_CACHE, 'utf8').split('\n').filter(Boolean); } catch { return []; }
+  try { return (readTextIfPresent(UNSUPPORTED_CACHE) ?? '').split('\n').filter(Boolean); } catch { return []; }
 }
 function rememberUnsupported(props: Set<string>): void {
   try { mkdirSync(RUN_DIR, { recursive: true }); writeFileSync(UNSUPPORTED_CACHE, [...props].join('\n') + '\n'); } catch { /* a cache */ }

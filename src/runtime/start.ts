@@ -16,6 +16,7 @@ import { trace } from './trace.js';
 import { readRuntime } from '../state/container.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { chownToRange, reserveIdRange } from './userns.js';
+import { unlinkIfPresent } from '../quiet-fs.js';
 
 /** The unit this process runs in, from its cgroup path (…/tsmachine@web.service). */
 function ownUnit(): string | null {
@@ -74,7 +75,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     const fresh = createContainerDirs(name);
     if (fresh) undo.push('remove container directory', () => removeContainerDirs(name));
     else undo.push('remove runtime directory', () => rmSync(paths.run, { recursive: true, force: true }));
-    rmSync(paths.exit, { force: true });
+    unlinkIfPresent(paths.exit);
     // --private-users: a host id range, kept for the container's life (its upper dir holds those ids).
     const userns = opts.existing ? opts.existing.userns : reserveIdRange(name, spec.privateUsers ?? { mode: 'no' });
     if (userns) chownToRange([paths.upper, paths.work], userns);

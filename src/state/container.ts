@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSpec } from '../config/spec.js';
 import type { IdRange } from '../config/userns.js';
 import type { StoredImage } from '../image/types.js';
 import { RUN_DIR, STATE_DIR } from '../paths.js';
 import { readJson, writeFileAtomic } from './files.js';
+import { unlinkIfPresent } from '../quiet-fs.js';
 
 /**
  * Where one container's state lives:
@@ -48,20 +49,35 @@ export const containerDir = (name: string): string => join(STATE_DIR, 'container
 export const runDir = (name: string): string => join(RUN_DIR, name);
 export const locksDir = (): string => join(RUN_DIR, 'locks');
 
-export function containerPaths(name: string) {
+export type ContainerPaths = Readonly<ReturnType<typeof pathsOf>>;
+
+function pathsOf(name: string) {
+  // Plain concatenation below a joined base: the name is one path component
+  // (validated before it gets here), and path.join's normalisation of ten
+  // paths per call showed up in profiles of a start.
   const dir = containerDir(name);
+  const run = runDir(name);
   return {
     dir,
-    spec: join(dir, 'spec.json'),
-    upper: join(dir, 'upper'),
-    work: join(dir, 'work'),
-    rootfs: join(dir, 'rootfs'),
-    run: runDir(name),
-    runtime: join(runDir(name), 'runtime.json'),
-    exit: join(runDir(name), 'exit'),
-    lastExit: join(dir, 'last-exit'),
-    lock: join(locksDir(), `${name}.lock`),
+    spec: `${dir}/spec.json`,
+    upper: `${dir}/upper`,
+    work: `${dir}/work`,
+    rootfs: `${dir}/rootfs`,
+    run,
+    runtime: `${run}/runtime.json`,
+    exit: `${run}/exit`,
+    lastExit: `${dir}/last-exit`,
+    lock: `${locksDir()}/${name}.lock`,
   };
+}
+
+const known = new Map<string, ContainerPaths>();
+
+/** The files and directories of one container (the same object for every call with a name). */
+export function containerPaths(name: string): ContainerPaths {
+  let p = known.get(name);
+  if (!p) known.set(name, (p = Object.freeze(pathsOf(name))));
+  return p;
 }
 
 export function readStoredSpec(name: string): StoredSpec | null {
@@ -83,7 +99,7 @@ export function writeRuntime(name: string, r: RuntimeState): void {
 }
 
 export function removeRuntime(name: string): void {
-  rmSync(containerPaths(name).runtime, { force: true });
+  unlinkIfPresent(containerPaths(name).runtime);
 }
 
 /** The payload's exit status as recorded by the monitor (or by stop after SIGKILL), if known. */

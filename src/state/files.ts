@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StateError } from './errors.js';
+import { readTextIfPresent } from '../quiet-fs.js';
 
 /**
  * Write-then-rename, so a reader (or a crash) sees the old file or the new
@@ -27,13 +28,13 @@ export function writeFileAtomic(path: string, data: string, mode = 0o644, durabl
 
 /** Parsed JSON, or null when the file does not exist. A corrupt file is an error naming it. */
 export function readJson<T>(path: string): T | null {
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextIfPresent(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new StateError(`cannot read ${path}: ${(e as Error).message}`, path, { cause: e });
   }
+  if (text === null) return null;
   try {
     return JSON.parse(text) as T;
   } catch (e) {

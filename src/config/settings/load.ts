@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readIfPresent } from '../../quiet-fs.js';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { ContainerOptions, OptionOrigins } from '../options.js';
@@ -42,7 +42,8 @@ export function loadSettings(name: string, dirs: readonly string[] = SETTINGS_DI
 
 function readIfExists(file: string): Uint8Array | undefined {
   try {
-    const bytes = readFileSync(file);
+    const bytes = readIfPresent(file);
+    if (bytes === null) return undefined;
     if (bytes.length > MAX_FILE) throw new SettingsError(file, undefined, `larger than ${MAX_FILE} bytes`);
     return bytes;
   } catch (err) {
