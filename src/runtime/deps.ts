@@ -62,6 +62,8 @@ export interface NetworkOps {
   validate(net: { mode: string; ip?: string; publish: string[]; dns: string[] }): void;
   /** Whether the container shares the host's network namespace. */
   sharesHost(net: { mode: string }): boolean;
+  /** Whether setup leaves anything on the host (links, a lease, rules) for teardown to remove. */
+  leavesHostState(net: { mode: string }): boolean;
   setup(net: { mode: string; ip?: string; publish: string[]; dns: string[] }, c: { name: string; initPid: number; hostname: string }): Promise<NetworkSetup>;
   /** Idempotent: veth, rules and lease of a container, whatever is left of them. */
   teardown(name: string): Promise<void>;

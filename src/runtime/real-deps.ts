@@ -102,6 +102,7 @@ const networkOps: NetworkOps = {
     if (plan.publish.some((p) => p.hostIp !== null)) network.checkHostAddressesLocal(plan.publish, network.localIpv4Addresses());
   },
   sharesHost: (n) => n.mode === 'host',
+  leavesHostState: (n) => n.mode !== 'host' && n.mode !== 'none',
   setup: (n, c) => network.setupNetwork(planOf(n), c),
   teardown: (name) => network.teardownNetwork(name),
 };

@@ -139,8 +139,8 @@ export class Runtime {
     const deliver = (sig: number): void => { try { this.deps.kernel.kill(initPid, sig); } catch { /* gone */ } };
     const stopRelay = how.relaySignals((sig) => (initPid ? deliver(sig) : pending.push(sig)));
     let status: number;
+    let started: Started;
     try {
-      let started: Started;
       try {
         started = await this.start(name, options, { stdio: stdio.plan, ephemeral: how.remove });
       } finally {
@@ -158,9 +158,9 @@ export class Runtime {
     // systemd collects it, and machined drops the machine with it: nothing
     // to ask the bus (a straggler shows up as "already exists" at the next
     // start of the name and is cleaned there). What is ours to undo is the
-    // network's lease and rules, the runtime state, and with --rm the rest.
+    // network's lease and rules (if it has any), the runtime state, and with --rm the rest.
     await this.withLock(name, async () => {
-      await this.deps.network.teardown(name);
+      if (started.networkOnHost) await this.deps.network.teardown(name);
       trace('network-teardown');
       if (!how.remove) recordExit(name, null);
       removeRuntime(name);

@@ -41,6 +41,8 @@ export interface Started {
   initPid: number;
   monitorPid: number;
   addresses: string[];
+  /** The network left links, a lease or rules on the host that teardown must remove. */
+  networkOnHost: boolean;
 }
 
 /**
@@ -169,7 +171,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     parked.release();
     trace('release-mounts-exec');
     undo.commit();
-    return { unit, initPid: parked.initPid, monitorPid: parked.monitorPid, addresses: net.addresses };
+    return { unit, initPid: parked.initPid, monitorPid: parked.monitorPid, addresses: net.addresses, networkOnHost: deps.network.leavesHostState(spec.network) };
   } catch (e) {
     const failures = await undo.unwind();
     throw failures.length > 0 || !(e instanceof Error) ? new StartError(name, e, failures) : e;

@@ -73,6 +73,7 @@ function recorder(failAt?: string, leftover?: 'unit' | 'machine') {
     network: {
       validate() { /* ok */ },
       sharesHost() { return false; },
+      leavesHostState() { return true; },
       async setup(_n, c) {
         step(`network ${c.name} pid=${c.initPid}`);
         return { hostIfindices: [7], addresses: ['10.88.0.2'], resolvConf: 'nameserver 10.0.0.1\n', hosts: '127.0.0.1 localhost\n', async undo() { log.push('undo: network'); } };
