@@ -1,5 +1,5 @@
 import { acquireLock, catchesSignal, execInContainer, kill, processStartTime, sdNotify, spawnContainer, waitExit } from '../kernel/index.js';
-import { connectSystemBus } from '../systemd/bus.js';
+import { connectSystemBus, connectSystemdPrivate } from '../systemd/bus.js';
 import { SystemdManager } from '../systemd/manager.js';
 import { Machined } from '../systemd/machined.js';
 import { scopeProperties, updateProperties } from '../systemd/properties.js';
@@ -30,12 +30,26 @@ function rememberUnsupported(props: Set<string>): void {
   try { mkdirSync(RUN_DIR, { recursive: true }); writeFileSync(UNSUPPORTED_CACHE, [...props].join('\n') + '\n'); } catch { /* a cache */ }
 }
 
-/** systemd and machined over one system-bus connection per command. */
+/**
+ * systemd over its private socket (the system bus when that is refused) and
+ * machined over the system bus. Both connections start at once; the session
+ * is ready when systemd's is, and machined's calls wait for theirs: the bus
+ * daemon's answer to a new connection (~100 ms in the test VM) then overlaps
+ * the scope's creation instead of preceding it.
+ */
 async function systemdSession(): Promise<SystemdSession> {
-  const bus = await connectSystemBus();
+  const systemBus = connectSystemBus();
+  systemBus.catch(() => undefined); // surfaced by the first call that needs it
+  const bus = await connectSystemdPrivate().catch(() => systemBus);
   const manager = new SystemdManager(bus);
   for (const p of knownUnsupported()) manager.unsupportedProperties.add(p);
-  const machined = new Machined(bus);
+  const machinedReady = systemBus.then((b) => new Machined(b));
+  machinedReady.catch(() => undefined);
+  const machined = {
+    registerMachineWithNetwork: async (...a: Parameters<Machined['registerMachineWithNetwork']>) => (await machinedReady).registerMachineWithNetwork(...a),
+    terminateMachine: async (name: string) => (await machinedReady).terminateMachine(name),
+    getMachine: async (name: string) => (await machinedReady).getMachine(name),
+  };
   return {
     scopes: {
       startScope: async (unit, i) => {
@@ -79,7 +93,9 @@ async function systemdSession(): Promise<SystemdSession> {
         return m ? { leader: m.leader, unit: m.unit } : null;
       },
     },
-    close: () => bus.close(),
+    close: async () => {
+      await Promise.all([bus.close(), systemBus.then((b) => (b === bus ? undefined : b.close()), () => undefined)]);
+    },
   };
 }
 

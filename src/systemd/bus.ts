@@ -17,6 +17,19 @@ export function connectSystemBus(opts?: ConnectOptions): Promise<SystemBus> {
   return BusConnection.connect(systemBusAddress(), opts);
 }
 
+/**
+ * systemd's own socket, as systemctl uses it when run as root: the manager
+ * answers there directly, without the bus daemon in between, and sends its
+ * signals there without a Subscribe. Only root may connect; machined and the
+ * rest of the system stay on the system bus.
+ */
+export const SYSTEMD_PRIVATE_ADDRESS = 'unix:path=/run/systemd/private';
+
+/** A peer connection to systemd's private socket. */
+export function connectSystemdPrivate(opts?: ConnectOptions): Promise<BusConnection> {
+  return BusConnection.connect(SYSTEMD_PRIVATE_ADDRESS, { ...opts, peer: true });
+}
+
 /** Connect to any bus by address (tests use a private dbus-daemon). */
 export function connectBus(address: string, opts?: ConnectOptions): Promise<BusConnection> {
   return BusConnection.connect(address, opts);

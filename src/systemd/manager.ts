@@ -215,7 +215,8 @@ export class SystemdManager {
   private watchJobs(): Promise<Subscription> {
     if (!this.match) {
       const sub = this.bus.addMatch({ sender: DEST, path: PATH, interface: MANAGER, member: 'JobRemoved' }, (s) => this.jobs.onSignal(s));
-      const subscribed = this.subscribe();
+      // systemd sends every signal to a connection on its private socket, unasked.
+      const subscribed = this.bus.peer ? Promise.resolve() : this.subscribe();
       const m = Promise.all([sub, subscribed]).then(([s]) => s);
       // Each is awaited through m; a failure of one must not also surface unhandled.
       sub.catch(() => {});

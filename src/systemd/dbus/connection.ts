@@ -12,6 +12,12 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Budget for connect + authenticate + Hello (ms). */
   connectTimeoutMs?: number;
+  /**
+   * A direct connection to one server (systemd's private socket), no bus
+   * daemon between: no Hello, no AddMatch (the server sends the signals it
+   * sends, and listeners filter them here).
+   */
+  peer?: boolean;
 }
 
 export interface CallRequest extends CallTarget {
@@ -65,9 +71,11 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * is still pending.
  */
 export class BusConnection {
-  /** Our unique name on the bus (":1.42"), from Hello. */
+  /** Our unique name on the bus (":1.42"), from Hello; '' on a peer connection. */
   uniqueName = '';
   readonly address: string;
+  /** A direct connection to a server, not to a bus (see ConnectOptions.peer). */
+  readonly peer: boolean;
 
   private serial = 0;
   private readonly pending = new Map<number, Pending>();
@@ -86,6 +94,7 @@ export class BusConnection {
     opts: ConnectOptions,
   ) {
     this.address = address;
+    this.peer = opts.peer ?? false;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
@@ -102,13 +111,12 @@ export class BusConnection {
     const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
     const authenticated = conn.authenticate(uid, budget);
     // Written right behind AUTH and BEGIN: the reply follows the server's OK.
-    const hello = conn.call({ ...BUS, member: 'Hello', timeoutMs: budget });
+    const hello = conn.peer ? null : conn.call({ ...BUS, member: 'Hello', timeoutMs: budget });
     try {
       await authenticated;
-      const [name] = await hello;
-      conn.uniqueName = asString(name, 'Hello reply');
+      if (hello) conn.uniqueName = asString((await hello)[0], 'Hello reply');
     } catch (err) {
-      hello.catch(() => {});
+      hello?.catch(() => {});
       conn.fail(err as Error);
       throw err;
     }
@@ -171,8 +179,9 @@ export class BusConnection {
    * signal the bus routes after accepting the rule can be missed.
    */
   async addMatch(rule: MatchRule, listener: SignalListener): Promise<Subscription> {
-    const text = matchRuleString(rule);
     const off = this.onSignal(rule, listener);
+    if (this.peer) return { remove: async () => off() }; // no bus to ask
+    const text = matchRuleString(rule);
     try {
       await this.call({ ...BUS, member: 'AddMatch', signature: 's', body: [text] });
     } catch (err) {
@@ -285,7 +294,7 @@ export class BusConnection {
         if (this.need === null || this.buffered < this.need) return;
         const bytes = this.take(this.need);
         this.need = null;
-        this.dispatch(decodeMessage(bytes));
+        this.dispatch(decodeMessage(bytes, (h) => h.type !== MessageType.Signal || this.listensFor(h)));
       }
     } catch (cause) {
       const err = cause instanceof DBusProtocolError ? cause : new DBusProtocolError(String(cause), { cause });
@@ -306,6 +315,12 @@ export class BusConnection {
     else this.chunks[0] = first.subarray(n);
     this.buffered -= n;
     return out;
+  }
+
+  /** Whether a listener may want this signal (arg0 needs the body, so it is not looked at here). */
+  private listensFor(header: Message): boolean {
+    for (const { rule } of this.listeners) if (ruleMatches({ ...rule, arg0: undefined }, header)) return true;
+    return false;
   }
 
   private dispatch(m: Message): void {

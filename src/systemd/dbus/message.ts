@@ -83,8 +83,12 @@ function endianness(b: number): boolean {
   throw new DBusProtocolError(`invalid endianness marker 0x${b.toString(16)}`);
 }
 
-/** Parse exactly one message occupying all of `buf`. */
-export function decodeMessage(buf: Uint8Array): Message {
+/**
+ * Parse exactly one message occupying all of `buf`. `wantBody`, given the
+ * header, may decline the body (it stays []): a connection skips the
+ * arguments of signals no listener asked for.
+ */
+export function decodeMessage(buf: Uint8Array, wantBody?: (header: Message) => boolean): Message {
   const total = messageLength(buf);
   if (total === null || total !== buf.length) throw new DBusProtocolError(`message length mismatch (have ${buf.length} bytes)`);
   const le = endianness(buf[0]!);
@@ -119,6 +123,7 @@ export function decodeMessage(buf: Uint8Array): Message {
   requireFields(m);
   r.align(8);
   if (r.pos + bodyLen !== buf.length) throw new DBusProtocolError('body length does not match the message length');
+  if (wantBody && !wantBody(m)) return m;
   const types = parseSignature(m.signature);
   const body = new Reader(buf.subarray(r.pos), le, 0, r.pos);
   m.body = types.map((t) => body.read(t));
