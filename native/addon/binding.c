@@ -105,6 +105,30 @@ static napi_value js_release(napi_env env, napi_callback_info info)
 	return result(env, rc, &r);
 }
 
+/* buildRootfs(syncFd): 0 or -errno; does not wait. */
+static napi_value js_build_rootfs(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	int32_t fd;
+	if (!args(env, info, 1, argv) || !arg_int(env, argv[0], &fd))
+		return NULL;
+	return num(env, tsm_build_rootfs(fd));
+}
+
+/* reportedFailure(syncFd): the failure init already reported, or null. */
+static napi_value js_reported_failure(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], nul;
+	int32_t fd;
+	struct tsm_result r;
+	if (!args(env, info, 1, argv) || !arg_int(env, argv[0], &fd))
+		return NULL;
+	if (tsm_reported_failure(fd, &r))
+		return result(env, -1, &r);
+	napi_get_null(env, &nul);
+	return nul;
+}
+
 /* abort(pid, stagePid, syncFd) and execAbort(...): undo a parked spawn or exec. */
 static napi_value call_abort(napi_env env, napi_callback_info info, void (*fn)(int, int, int))
 {
@@ -539,6 +563,8 @@ NAPI_MODULE_INIT()
 	} fns[] = {
 		{"spawn", js_spawn},
 		{"exec", js_exec},
+		{"buildRootfs", js_build_rootfs},
+		{"reportedFailure", js_reported_failure},
 		{"release", js_release},
 		{"abort", js_abort},
 		{"execAbort", js_exec_abort},

@@ -12,6 +12,8 @@
 /* spawn.c: clone the parked child/init stages (SpawnRequest, encoded). */
 int tsm_spawn(const char *blob, size_t len, struct tsm_result *out);
 /* spawn.c: SYNC_GO to a parked init or exec payload, then its verdict. */
+int tsm_build_rootfs(int syncfd);
+int tsm_reported_failure(int syncfd, struct tsm_result *out);
 int tsm_release(int syncfd, struct tsm_result *out);
 void tsm_abort(int init_pid, int monitor_pid, int syncfd);
 /* exec.c: join a running container (ExecRequest, encoded). */

@@ -1,7 +1,13 @@
 /*
  * The init stage: PID 1 of the new namespaces, still a copy of Node until it
- * execs. It sits at the barrier until the runtime has put it into its scope
- * and registered the machine, then builds the rootfs and execs the payload.
+ * execs. Two barriers:
+ *   SYNC_ROOTFS  the runtime has written the upper dir's /etc files and set
+ *                up the network: build the root filesystem (overlay, /proc,
+ *                /sys, /dev, binds, pivot_root, lo) while the runtime makes
+ *                the scope and registers the machine;
+ *   SYNC_GO      init is in its scope and the machine is registered: the
+ *                cgroup namespace (rooted at the scope), the journal stream
+ *                (attributed to the scope), credentials, execve.
  * Async-signal-safe only; every failure is reported as SYNC_ERROR.
  */
 #define _GNU_SOURCE
@@ -47,23 +53,28 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Made after release, so journald sees a process already in the scope and
- * attributes the stream to the unit; made before pivot_root, since the
- * socket lives on the host. */
-static void stdio_journal(struct init_ctx *c)
+/* Connected after release, so journald sees a process already in the scope
+ * and attributes the stream to the unit. The socket lives on the host, out
+ * of sight since pivot_root: `pathfd` is an O_PATH descriptor of it opened
+ * before, and connect() follows /proc/self/fd/N to the socket itself (as
+ * systemd does for socket paths too long for sun_path). */
+static void stdio_journal(struct init_ctx *c, int pathfd)
 {
 	struct sockaddr_un sa;
+	char num[12];
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		FAIL(c, "socket", "journal", JOURNAL_STDOUT);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	strcpy(sa.sun_path, JOURNAL_STDOUT);
+	strcpy(sa.sun_path, "/proc/self/fd/");
+	strcat(sa.sun_path, tsm_itoa(pathfd, num));
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		FAIL(c, "connect", "journal", JOURNAL_STDOUT);
 	if (write_all(s, c->cfg->journal_header, c->cfg->journal_header_len) < 0)
 		FAIL(c, "write", "journal header", JOURNAL_STDOUT);
 	shutdown(s, SHUT_RD);
+	close(pathfd);
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0)
 		FAIL(c, "open", "stdin", "/dev/null");
@@ -147,11 +158,6 @@ static void mount_proc_sys(struct init_ctx *c)
 		if (tsm_bind_in_root(c->rootfd, "/sys", "/sys", 1, &step) < 0)
 			FAIL(c, "mount", "sysfs", "/sys");
 	}
-	/* After unshare(CLONE_NEWCGROUP), so its root is the scope. Optional:
-	 * hosts still on cgroup v1 may refuse it. */
-	tsm_mount_in_root(c->rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2",
-			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-
 	struct tsm_step s;
 	if (tsm_mask_paths(c->rootfd, &s) < 0)
 		FAIL_STEP(c, &s);
@@ -274,19 +280,18 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd, int usernsfd)
 	struct tsm_sync_msg msg;
 	struct tsm_step step;
 
-	/* The barrier. EOF means the runtime gave up (or died): just go. */
-	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_GO)
+	/* Barrier 1. EOF means the runtime gave up (or died): just go. */
+	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_ROOTFS)
 		_exit(1);
 
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		FAIL(c, "unshare", "cgroup", "");
 	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		FAIL(c, "sethostname", "", cfg->hostname);
-	if (cfg->stdio == TSM_STDIO_JOURNAL)
-		stdio_journal(c);
-	else if (cfg->stdio == TSM_STDIO_FDS && tsm_stdio_fds(cfg->fds, &step) < 0)
-		FAIL_STEP(c, &step);
-
+	int journal = -1;
+	if (cfg->stdio == TSM_STDIO_JOURNAL) {
+		journal = open(JOURNAL_STDOUT, O_PATH | O_CLOEXEC);
+		if (journal < 0)
+			FAIL(c, "open", "journal", JOURNAL_STDOUT);
+	}
 	if (usernsfd >= 0 && !cfg->hostnet)
 		userns_sysctls(c);
 	mount_overlay(c);
@@ -297,9 +302,23 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd, int usernsfd)
 	/* Last, so that binds into /run, /tmp or /dev are not hidden. */
 	mount_binds(c);
 	pivot(c);
-
 	if (!cfg->hostnet)
 		loopback_up(c);
+
+	/* Barrier 2. */
+	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_GO)
+		_exit(1);
+
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		FAIL(c, "unshare", "cgroup", "");
+	/* Now that its root is the scope. Our own sysfs (or a read-only bind of
+	 * the host's), which nothing in the container has touched yet. Optional:
+	 * hosts still on cgroup v1 may refuse it. */
+	mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (journal >= 0)
+		stdio_journal(c, journal);
+	else if (cfg->stdio == TSM_STDIO_FDS && tsm_stdio_fds(cfg->fds, &step) < 0)
+		FAIL_STEP(c, &step);
 	/* After pivot_root: /dev/pts is now the container's own instance. */
 	if (cfg->stdio == TSM_STDIO_PTY) {
 		if (tsm_pty_setup(cfg, c->sync, &step) < 0)

@@ -146,6 +146,43 @@ int tsm_spawn(const char *blob, size_t len, struct tsm_result *out)
 }
 
 /*
+ * Init's first barrier (see init.c): the container's upper dir is complete
+ * and its network configured, so init may build the root filesystem while
+ * the runtime makes the scope and registers the machine. Does not wait.
+ * 0 or -errno (EPIPE: init is gone; tsm_reported_failure or the release
+ * says why).
+ */
+int tsm_build_rootfs(int syncfd)
+{
+	struct tsm_sync_msg msg;
+	memset(&msg, 0, sizeof(msg));
+	msg.type = SYNC_ROOTFS;
+	return tsm_send(syncfd, &msg) < 0 ? -errno : 0;
+}
+
+/*
+ * Whether init has already reported a failure (building the root filesystem
+ * goes on while the runtime talks to systemd): 1 with `out` filled, else 0.
+ * Only peeks, and never waits: the message stays for the release.
+ */
+int tsm_reported_failure(int syncfd, struct tsm_result *out)
+{
+	struct tsm_sync_msg msg;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	out->sync_fd = -1;
+	out->pty_fd = -1;
+	do
+		n = recv(syncfd, &msg, sizeof(msg), MSG_DONTWAIT | MSG_PEEK);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(msg) || msg.type != SYNC_ERROR)
+		return 0;
+	tsm_result_from_msg(out, &msg);
+	return 1;
+}
+
+/*
  * Shared by spawn and exec: let the parked process go, then wait for the
  * verdict. EOF means every copy of its socket end closed, i.e. it exec'd.
  * With -t the pty master arrives on the way (SYNC_PTY) and is handed back in

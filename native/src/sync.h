@@ -18,6 +18,7 @@ enum tsm_sync_type {
 	SYNC_ERROR = 3,    /* any stage -> parent: err/stage/syscall/what/path */
 	SYNC_EXEC_PID = 4, /* exec stage -> parent: host PID of the process to attach */
 	SYNC_PTY = 5,      /* init/exec -> parent: the pty master rides along (SCM_RIGHTS) */
+	SYNC_ROOTFS = 6,   /* parent -> init: upper dir and network ready, build the root */
 };
 
 struct tsm_sync_msg {

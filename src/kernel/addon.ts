@@ -38,6 +38,10 @@ export interface NftOutcome {
 export interface Addon {
   spawn(blob: Buffer): StageResult;
   exec(blob: Buffer): StageResult;
+  /** Init's first barrier: build the root filesystem now (does not wait). 0 or -errno. */
+  buildRootfs(syncFd: number): number;
+  /** A failure init already reported (peeked, never waited for), or null. */
+  reportedFailure(syncFd: number): StageResult | null;
   release(syncFd: number): StageResult;
   abort(initPid: number, monitorPid: number, syncFd: number): void;
   execAbort(pid: number, stagePid: number, syncFd: number): void;

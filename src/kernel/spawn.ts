@@ -1,7 +1,11 @@
+import { constants } from 'node:os';
 import { encodeSpawn } from './encode.js';
 import { failure, nativeAddon } from './addon.js';
 import { handOverPty } from './pty.js';
 import type { ParkedContainer, SpawnRequest } from './types.js';
+import { KernelError } from './errors.js';
+
+const { EPIPE, ECONNRESET } = constants.errno;
 
 /**
  * Creates the container's processes, parked: init exists in its new
@@ -15,12 +19,28 @@ export function spawnContainer(req: SpawnRequest): ParkedContainer {
   const initPid = out.pid;
   const monitorPid = out.stagePid;
   let syncFd = out.syncFd;
+  let building = false;
 
-  return {
+  const parked: ParkedContainer = {
     initPid,
     monitorPid,
+    buildRootfs(): void {
+      if (syncFd < 0 || building) return;
+      building = true;
+      const rc = lib.buildRootfs(syncFd);
+      // Init gone (EPIPE, ECONNRESET): what it reported, or the release, tells why.
+      if (rc < 0 && -rc !== EPIPE && -rc !== ECONNRESET) {
+        throw new KernelError({ stage: 'parent', syscall: 'send', what: 'rootfs', errno: -rc, path: `pid ${initPid}` });
+      }
+    },
+    reportedFailure(): KernelError | null {
+      if (syncFd < 0) return null;
+      const res = lib.reportedFailure(syncFd);
+      return res ? failure(res) : null;
+    },
     release(): void {
       if (syncFd < 0) throw new Error('container already released or aborted');
+      parked.buildRootfs();
       const fd = syncFd;
       syncFd = -1; // the native side closes it either way
       const res = lib.release(fd);
@@ -33,4 +53,5 @@ export function spawnContainer(req: SpawnRequest): ParkedContainer {
       lib.abort(initPid, monitorPid, fd);
     },
   };
+  return parked;
 }

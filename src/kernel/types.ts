@@ -1,3 +1,5 @@
+import type { KernelError } from './errors.js';
+
 /**
  * The contract between the runtime core and the native stage (native/).
  * Node never calls clone/setns/unshare/mount/pivot_root itself: it hands one
@@ -110,10 +112,20 @@ export interface ParkedContainer {
    */
   readonly monitorPid: number;
   /**
-   * Lets init proceed: mounts, masks, pivot_root, pty, capability drop, exec.
-   * Returns once the payload has been exec'd; throws KernelError naming the
-   * stage, syscall, errno and path when any step before exec failed (init has
-   * then exited).
+   * Lets init build the root filesystem (overlay, /proc, /sys, /dev, binds,
+   * pivot_root) while the caller goes on: call it once the upper dir holds
+   * what it must (the /etc files) and the network is set up. Does not wait;
+   * a failure is told by reportedFailure() or release(). release() does it
+   * first if it was not done.
+   */
+  buildRootfs(): void;
+  /** The failure init reported while building the root filesystem, if it did (never waits). */
+  reportedFailure(): KernelError | null;
+  /**
+   * Lets init finish: cgroup namespace, journal stream, pty, capability drop,
+   * exec. Returns once the payload has been exec'd; throws KernelError naming
+   * the stage, syscall, errno and path when any step before exec failed
+   * (init has then exited).
    */
   release(): void;
   /** Kills the parked stages (undo step). Safe to call twice. */

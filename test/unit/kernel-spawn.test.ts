@@ -161,6 +161,33 @@ describe('spawnContainer', { skip: skip ?? false }, () => {
     await waitExit(p.monitorPid);
   });
 
+  test('buildRootfs: the root is built before the release, the payload waits for it; a failure there is reported at once', async () => {
+    fresh();
+    writeFileSync(join(f.lower, 'marker'), 'from the image');
+    const c = spawnContainer(f.request({ argv: ['true'] }));
+    assert.equal(c.reportedFailure(), null);
+    c.buildRootfs();
+    // Parked after pivot_root: the host sees the overlay as init's root, and no payload ran.
+    const marker = `/proc/${c.initPid}/root/marker`;
+    for (let i = 0; i < 200 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(readFileSync(marker, 'utf8'), 'from the image');
+    assert.equal(readFileSync(`/proc/${c.initPid}/comm`, 'utf8').trim() === 'true', false, 'the payload ran before the release');
+    c.release();
+    assert.equal(await waitExit(c.monitorPid), 0);
+
+    fresh();
+    const bad = spawnContainer(f.request({ argv: ['true'], binds: [{ source: join(f.dir, 'gone'), target: '/mnt', readonly: true }] }));
+    bad.buildRootfs();
+    let reported: KernelError | null = null;
+    for (let i = 0; i < 200 && !(reported = bad.reportedFailure()); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(reported instanceof KernelError, 'no failure reported before the release');
+    assert.equal(reported.syscall, 'stat');
+    assert.equal(reported.path, join(f.dir, 'gone'));
+    // Peeked, not taken: the release tells the same story.
+    assert.throws(() => bad.release(), (e: unknown) => e instanceof KernelError && e.syscall === 'stat');
+    await waitExit(bad.monitorPid);
+  });
+
   test('a missing cwd is reported as chdir', async () => {
     fresh();
     const c = spawnContainer(f.request({ cwd: '/no/such/dir' }));
@@ -172,7 +199,7 @@ describe('spawnContainer', { skip: skip ?? false }, () => {
     fresh();
     const c = spawnContainer(f.request({ stdio: { kind: 'journal', identifier: 'ktest' } }));
     assert.throws(() => c.release(), (e: unknown) =>
-      e instanceof KernelError && e.syscall === 'connect' && e.path === '/run/systemd/journal/stdout' && e.errnoName === 'ENOENT');
+      e instanceof KernelError && e.syscall === 'open' && e.what === 'journal' && e.path === '/run/systemd/journal/stdout' && e.errnoName === 'ENOENT');
     await waitExit(c.monitorPid);
   });
 

@@ -17,8 +17,9 @@ const { validateSpec } = await import('../../src/config/spec.js');
 const { containerPaths, readRuntime } = await import('../../src/state/container.js');
 type Deps = import('../../src/runtime/deps.js').RuntimeDeps;
 const { AlreadyExistsError } = await import('../../src/runtime/deps.js');
+const { KernelError } = await import('../../src/kernel/errors.js');
 
-function recorder(failAt?: string, leftover?: 'unit' | 'machine') {
+function recorder(failAt?: string, leftover?: 'unit' | 'machine', initReports?: InstanceType<typeof KernelError>) {
   const log: string[] = [];
   let stale = leftover;
   const step = (s: string): void => {
@@ -58,6 +59,8 @@ function recorder(failAt?: string, leftover?: 'unit' | 'machine') {
         alive = true;
         return {
           initPid: 100, monitorPid: 99,
+          buildRootfs() { step('rootfs'); },
+          reportedFailure() { return initReports ?? null; },
           release() { step('release'); },
           abort() { alive = false; log.push('undo: abort'); },
         };
@@ -95,6 +98,7 @@ test('start runs in nspawn order: park, network, scope, machined, state, release
   assert.deepEqual(log.filter((l) => !l.startsWith('teardown')), [
     'spawn /bin/busybox httpd -f lower=/img/rootfs',
     'network web pid=100',
+    'rootfs',
     'scope tsmachine-web.scope pids=100,99 mem=67108864',
     'machined web leader=100 if=7',
     'release',
@@ -120,6 +124,13 @@ for (const [failAt, wantUndo] of [
     assert.equal(existsSync(containerPaths('db').dir), false, 'a new container leaves no directory');
   });
 }
+
+test('a failure init reported while building its root is the error, not what systemd said after it', async () => {
+  const initError = new KernelError({ stage: 'init', syscall: 'mount', what: 'overlay', errno: 2, path: '/var/lib/tsmachine/containers/fs/rootfs' });
+  const { deps, log } = recorder('scope tsmachine-fs.scope pids=100,99 mem=67108864', undefined, initError);
+  await assert.rejects(startContainer(deps, spec('fs'), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'fs' } }), (e) => e === initError);
+  assert.deepEqual(log.filter((l) => l.startsWith('undo:')), ['undo: network', 'undo: abort']);
+});
 
 for (const what of ['unit', 'machine'] as const) {
   test(`a leftover ${what} of a crashed run (no state of ours) is cleaned and the start retried once`, async () => {
