@@ -9,8 +9,8 @@ import { type Cidr, formatCidr, formatIpv4, gatewayOf, parseCidr, parseIpv4 } fr
 import { releaseLease } from './lease.js';
 import { hostVethName } from './names.js';
 import { sysfsMtu, uplinkMtu } from './mtu.js';
-import { baseIntact, containerBatch } from './nft.js';
-import { nftApply, nftListTable } from './nft-run.js';
+import { containerBatch } from './nft.js';
+import { nftApply } from './nft-run.js';
 import type { NetworkPlan, NetworkResult } from './plan.js';
 import { checkPortsFree } from './ports.js';
 import { removeContainerRules } from './rules.js';
@@ -90,9 +90,7 @@ export async function setupBridge(cfg: NetworkConfig, plan: NetworkPlan, c: Cont
   const address = formatIpv4(grant.address);
   const fw = { table: cfg.table, bridge: cfg.bridge, subnet: formatCidr(grant.subnet) };
   undo.push('remove the nft rules', () => removeContainerRules(cfg.table, c.name));
-  const listing = await nftListTable(cfg.table);
-  const batch = containerBatch(fw, c.name, address, plan.publish, !listing || !baseIntact(fw, listing));
-  if (batch !== null) await nftApply(batch, `rules of ${c.name}`);
+  await nftApply(containerBatch(fw, c.name, address, plan.publish), `rules of ${c.name}`);
 
   return {
     hostIfindices: [ifindex],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseBatch, baseIntact, baseMarker, containerBatch, containerDeleteBatch, parseListing } from '../../src/network/nft.js';
+import { baseBatch, baseMarker, containerBatch, containerDeleteBatch, parseListing } from '../../src/network/nft.js';
 import { containerChain, hostVethName, ruleComment } from '../../src/network/names.js';
 
 const fw = { table: 'tsmachine', bridge: 'tsm0', subnet: '10.88.0.0/16' };
@@ -33,16 +33,17 @@ test('a container batch: its chain, one DNAT per port, one commented jump', () =
     'add rule inet tsmachine publish jump ctr-web comment "tsm:web"',
   ]);
   assert.equal(containerBatch(fw, 'quiet', '10.88.0.3', []), baseBatch(fw));
-  assert.equal(containerBatch(fw, 'quiet', '10.88.0.3', [], false), null);
-  assert.ok(containerBatch(fw, 'web', '10.88.0.2', [{ hostIp: null, hostPort: 1, containerPort: 2, protocol: 'tcp' }], false)?.startsWith('add chain inet tsmachine ctr-web\n'));
 });
 
-test('the base is rewritten unless every base rule of this bridge and subnet is there', () => {
-  const rules = (n: number, comment: string) => Array.from({ length: n }, (_, i) => ({ chain: 'forward', handle: i + 1, comment }));
-  const count = baseBatch(fw).split('\n').filter((l) => l.startsWith('add rule')).length;
-  assert.equal(baseIntact(fw, { chains: [], rules: rules(count, baseMarker(fw)) }), true);
-  assert.equal(baseIntact(fw, { chains: [], rules: rules(count - 1, baseMarker(fw)) }), false);
-  assert.equal(baseIntact(fw, { chains: [], rules: rules(count, 'tsm-base tsm0 10.89.0.0/16') }), false);
+test('the base batch is idempotent: its chains are flushed before their rules go in again, the publish chain is not', () => {
+  const lines = baseBatch(fw).trim().split('\n');
+  const firstRule = lines.findIndex((l) => l.startsWith('add rule'));
+  for (const chain of new Set(lines.filter((l) => l.startsWith('add rule')).map((l) => l.split(' ')[4]))) {
+    const flush = lines.indexOf(`flush chain inet tsmachine ${chain}`);
+    assert.ok(flush >= 0 && flush < firstRule, `${chain} is not flushed before the rules`);
+  }
+  assert.ok(!lines.includes('flush chain inet tsmachine publish'), 'the containers\' jumps would be lost');
+  assert.ok(lines.every((l) => !l.startsWith('add rule') || l.endsWith(`comment "${baseMarker(fw)}"`)));
 });
 
 const LISTING = JSON.stringify({
