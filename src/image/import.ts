@@ -30,7 +30,6 @@ export interface ImportOptions {
   input?: AsyncIterable<Buffer>;
 }
 
-
 /** The name a source's file name suggests: "img.tar.gz" → "img"; none for stdin. */
 function nameFromFile(source: string): string | null {
   if (source === STDIN) return null;

@@ -1,5 +1,6 @@
 import { nativeAddon } from './addon.js';
 import { TsmError } from '../errors.js';
+import { errnoName } from './errors.js';
 
 /**
  * The few filesystem syscalls Node has no binding for, used by the image
@@ -14,13 +15,6 @@ export class FsOpsError extends TsmError {
   }
 }
 
-const ERRNO_NAMES: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 11: 'EAGAIN', 13: 'EACCES', 17: 'EEXIST', 20: 'ENOTDIR', 21: 'EISDIR',
-  22: 'EINVAL', 28: 'ENOSPC', 30: 'EROFS', 34: 'ERANGE', 61: 'ENODATA', 95: 'EOPNOTSUPP',
-};
-export function errnoName(e: number): string {
-  return ERRNO_NAMES[e] ?? `errno ${e}`;
-}
 
 export const EAGAIN = 11;
 export const EWOULDBLOCK = 11;

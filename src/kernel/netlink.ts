@@ -1,6 +1,7 @@
 import { nativeAddon } from './addon.js';
 import { constants } from 'node:os';
 import { TsmError } from '../errors.js';
+import { errnoName } from './errors.js';
 
 /**
  * Bindings to native/src/netlink.c: rtnetlink requests made from C so that no
@@ -16,12 +17,6 @@ export class NetlinkError extends TsmError {
   }
 }
 
-const ERRNO_NAMES = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, n]) => [n, name] as [number, string]),
-);
-export function errnoName(e: number): string {
-  return ERRNO_NAMES.get(e) ?? `errno ${e}`;
-}
 
 export const ENOENT = constants.errno.ENOENT;
 export const ESRCH = constants.errno.ESRCH;
