@@ -21,6 +21,9 @@ import { killContainer, stopContainer } from './stop.js';
 import { updateContainer } from './update.js';
 import { requireRoot, requireSystemd } from './preflight.js';
 
+/** How `start` runs the payload: as tsmachine@NAME.service's main process, with given stdio, or for one run only (--rm). */
+export type StartHow = { keepUnit?: boolean; stdio?: StdioPlan; ephemeral?: boolean };
+
 /** Loads settings for a name: options from /etc/tsmachine/NAME.tsmachine and how to name them in errors. */
 export type SettingsLoader = (name: string, flags: ContainerOptions) => { options: ContainerOptions; labels: OptionLabels; warnings: string[] };
 
@@ -69,28 +72,25 @@ export class Runtime {
   }
 
   /** `start`: create from options, or (options null) start the stored container again. */
-  async start(name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan; ephemeral?: boolean } = {}): Promise<Started> {
+  async start(name: string, options: ContainerOptions | null, how: StartHow = {}): Promise<Started> {
     requireRoot();
     // The bus handshake goes out now and is answered while the container is
     // prepared and its stages fork (the bus socket connects and writes at
-    // once); a start refused before it reaches startContainer just closes it.
+    // once). This method opened the session, so this method closes it,
+    // whether or not the start got as far as using it.
     const bus = this.deps.systemd();
     bus.catch(() => undefined); // surfaced where it is awaited
-    const handover = { taken: false };
     trace('bus-open');
     const pin = options ? await this.opts.pinStore?.() : undefined;
     try {
-      return await this.startPinned(name, options, how, bus, handover);
+      return await this.startPinned(name, options, how, bus);
     } finally {
       pin?.release();
-      if (!handover.taken) void bus.then((s) => s.close(), () => undefined);
+      void bus.then((s) => s.close(), () => undefined);
     }
   }
 
-  private async startPinned(
-    name: string, options: ContainerOptions | null, how: { keepUnit?: boolean; stdio?: StdioPlan; ephemeral?: boolean },
-    bus: Promise<SystemdSession>, handover: { taken: boolean },
-  ): Promise<Started> {
+  private async startPinned(name: string, options: ContainerOptions | null, how: StartHow, bus: Promise<SystemdSession>): Promise<Started> {
     const prepared = options ? this.prepare(name, options) : null;
     trace('prepared');
     requireSystemd();
@@ -105,7 +105,6 @@ export class Runtime {
         if (!prepared) throw new ContainerStateError(name, `no container named ${name}`);
         ({ spec, image } = prepared);
       }
-      handover.taken = true;
       const started = await startContainer(this.deps, spec, image, {
         bus,
         mode: how.keepUnit ? 'service' : how.stdio && how.stdio.kind !== 'journal' ? 'foreground' : 'detached',

@@ -32,7 +32,7 @@ export interface StartOptions {
   existing?: StoredSpec;
   /** run --rm: the container is removed when its payload exits, so its spec need not survive a power cut. */
   ephemeral?: boolean;
-  /** A session the caller began to connect earlier; startContainer owns (and closes) it. */
+  /** A session the caller began to connect earlier (and closes); without one, startContainer opens and closes its own. */
   bus?: Promise<SystemdSession>;
 }
 
@@ -183,6 +183,6 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     const failures = await undo.unwind();
     throw failures.length > 0 || !(cause instanceof Error) ? new StartError(name, cause, failures) : cause;
   } finally {
-    (bus ?? (await busReady.catch(() => null)))?.close();
+    if (!opts.bus) (bus ?? (await busReady.catch(() => null)))?.close();
   }
 }
