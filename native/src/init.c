@@ -61,14 +61,12 @@ static int write_all(int fd, const char *buf, size_t len)
 static void stdio_journal(struct init_ctx *c, int pathfd)
 {
 	struct sockaddr_un sa;
-	char num[12];
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		FAIL(c, "socket", "journal", JOURNAL_STDOUT);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	strcpy(sa.sun_path, "/proc/self/fd/");
-	strcat(sa.sun_path, tsm_itoa(pathfd, num));
+	tsm_fd_path(pathfd, sa.sun_path);
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		FAIL(c, "connect", "journal", JOURNAL_STDOUT);
 	if (write_all(s, c->cfg->journal_header, c->cfg->journal_header_len) < 0)

@@ -33,7 +33,7 @@ int tsm_mask_paths(int rootfd, struct tsm_step *s)
 {
 	struct stat st;
 	const char *step; /* which mount of a bind failed: the path says enough */
-	char src[32], num[12];
+	char src[32];
 
 	for (size_t i = 0; i < N(masked); i++) {
 		int fd = tsm_open_in_root(rootfd, masked[i], O_PATH);
@@ -56,9 +56,7 @@ int tsm_mask_paths(int rootfd, struct tsm_step *s)
 		if (fd < 0)
 			return tsm_step_failed(s, "open", "read-only path", readonly[i]);
 		/* Bind the path onto itself, named by the fd that resolved in the rootfs. */
-		strcpy(src, "/proc/self/fd/");
-		strcat(src, tsm_itoa(fd, num));
-		int r = tsm_bind_in_root(rootfd, src, readonly[i], 1, &step);
+		int r = tsm_bind_in_root(rootfd, tsm_fd_path(fd, src), readonly[i], 1, &step);
 		int err = errno;
 		close(fd);
 		errno = err;

@@ -29,13 +29,6 @@ int tsm_open_in_root(int rootfd, const char *path, int flags)
 	return fd;
 }
 
-static void fd_path(int fd, char buf[32])
-{
-	char num[12];
-	strcpy(buf, "/proc/self/fd/");
-	strcat(buf, tsm_itoa(fd, num));
-}
-
 static void close_keep_errno(int fd)
 {
 	int err = errno;
@@ -102,7 +95,7 @@ int tsm_mount_in_root(int rootfd, const char *src, const char *path, const char 
 	int fd = tsm_open_in_root(rootfd, path, O_PATH);
 	if (fd < 0)
 		return -1;
-	fd_path(fd, proc);
+	tsm_fd_path(fd, proc);
 	int r = mount(src, proc, fstype, flags, data);
 	close_keep_errno(fd);
 	return r;
@@ -129,7 +122,7 @@ int tsm_bind_in_root(int rootfd, const char *src, const char *path, int ro, cons
 		keep = (unsigned long)sfs.f_flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
 						    MS_NODIRATIME | MS_RELATIME);
 	char proc[32];
-	fd_path(fd, proc);
+	tsm_fd_path(fd, proc);
 	int r = mount(NULL, proc, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL);
 	close_keep_errno(fd);
 	return r;

@@ -40,6 +40,14 @@ char *tsm_itoa(int n, char *buf)
 	return buf;
 }
 
+char *tsm_fd_path(int fd, char buf[32])
+{
+	char num[12];
+	strcpy(buf, "/proc/self/fd/");
+	strcat(buf, tsm_itoa(fd, num));
+	return buf;
+}
+
 char *tsm_proc_path(char *buf, size_t size, int pid, const char *tail)
 {
 	char num[12];

@@ -17,6 +17,8 @@ void tsm_strlcpy(char *dst, const char *src, size_t size);
 char *tsm_itoa(int n, char *buf);
 /* "/proc/PID/TAIL" into buf (size bytes, truncated to fit); returns buf. */
 char *tsm_proc_path(char *buf, size_t size, int pid, const char *tail);
+/* "/proc/self/fd/FD" into buf: the path that names what fd refers to; returns buf. */
+char *tsm_fd_path(int fd, char buf[32]);
 
 /* fork-like clone without glibc's atfork handlers: flags | SIGCHLD. */
 pid_t tsm_clone(unsigned long flags);
