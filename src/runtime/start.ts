@@ -1,6 +1,7 @@
 import type { ContainerSpec } from '../config/spec.js';
 import type { ResolvedImage } from '../image/types.js';
 import type { ParkedContainer, StdioPlan } from '../kernel/types.js';
+import type { KernelError } from '../kernel/errors.js';
 import { createContainerDirs, removeContainerDirs, rootfsPlan } from '../rootfs/layout.js';
 import { writeEtcFiles } from '../rootfs/etc-files.js';
 import { containerPaths, removeRuntime, writeRuntime, writeStoredSpec, type RuntimeState, type StoredSpec } from '../state/container.js';
@@ -59,7 +60,8 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
   const paths = containerPaths(name);
   const undo = new UndoStack();
   let bus: SystemdSession | undefined;
-  let parked: ParkedContainer | undefined;
+  // What init reported, if it failed while building its root (see below).
+  let initFailure: KernelError | null = null;
 
   const prior = readRuntime(name);
   if (prior && isAlive(deps.kernel, prior)) throw new ContainerStateError(name, `container ${name} is already running`);
@@ -86,7 +88,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
 
     const payload = payloadFor(spec, image.config);
     // 1. the payload's init, parked at the barrier: it exists, so it can go into a scope
-    const stages = deps.kernel.spawnContainer({
+    const parked: ParkedContainer = deps.kernel.spawnContainer({
       name,
       hostname: spec.hostname,
       rootfs: rootfsPlan(name, image),
@@ -103,19 +105,23 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       stdio: opts.stdio.kind === 'journal' ? { ...opts.stdio, unit } : opts.stdio,
       exitFile: paths.exit,
     });
-    parked = stages;
-    undo.push('kill parked container', () => stages.abort());
+    undo.push('kill parked container', () => {
+      // Init builds its root filesystem while systemd is asked: when that
+      // failed, systemd's complaint about a vanished PID is not the story.
+      initFailure = parked.reportedFailure();
+      parked.abort();
+    });
     trace('spawn-parked');
-    const initStartTime = deps.kernel.processStartTime(stages.initPid);
-    if (initStartTime === null) throw new ContainerStateError(name, `container ${name}: init (pid ${stages.initPid}) died before it was released`);
+    const initStartTime = deps.kernel.processStartTime(parked.initPid);
+    if (initStartTime === null) throw new ContainerStateError(name, `container ${name}: init (pid ${parked.initPid}) died before it was released`);
 
     // 2. network, configured from the host side while nothing runs inside
-    const net: NetworkSetup = await deps.network.setup(spec.network, { name, initPid: stages.initPid, hostname: spec.hostname });
+    const net: NetworkSetup = await deps.network.setup(spec.network, { name, initPid: parked.initPid, hostname: spec.hostname });
     undo.push('tear down network', () => net.undo());
     trace('network');
     writeEtcFiles(paths.upper, { hostname: `${spec.hostname}\n`, hosts: net.hosts, 'resolv.conf': net.resolvConf }, userns ? { uid: userns.base, gid: userns.base } : undefined);
     // The upper dir is complete: init builds the root filesystem while systemd and machined are asked.
-    stages.buildRootfs();
+    parked.buildRootfs();
 
     bus ??= await busReady;
     const session = bus;
@@ -137,7 +143,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     if (opts.mode !== 'service') {
       await retryingStale(() => session.scopes.startScope(unit, {
         description: `tsmachine container ${name}`,
-        pids: [stages.initPid, stages.monitorPid],
+        pids: [parked.initPid, parked.monitorPid],
         limits: spec.limits,
       }));
       undo.push(`stop ${unit}`, () => session.scopes.stopUnit(unit));
@@ -150,7 +156,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     trace('scope');
     // 4. machined
     await retryingStale(() => session.machines.register({
-      name, leader: stages.initPid, rootDirectory: paths.rootfs, ifindices: net.hostIfindices, keepUnit: opts.mode === 'service',
+      name, leader: parked.initPid, rootDirectory: paths.rootfs, ifindices: net.hostIfindices, keepUnit: opts.mode === 'service',
     }));
     undo.push(`terminate machine ${name}`, () => session.machines.terminate(name));
 
@@ -164,7 +170,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       writeStoredSpec(name, { ...rest, spec, ...storedImageOf(image) });
     }
     const rt: RuntimeState = {
-      unit, initPid: stages.initPid, initStartTime, monitorPid: stages.monitorPid,
+      unit, initPid: parked.initPid, initStartTime, monitorPid: parked.monitorPid,
       startedAt: new Date().toISOString(), addresses: net.addresses, mode: opts.mode,
     };
     writeRuntime(name, rt);
@@ -172,15 +178,13 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
 
     // 6. release: mounts, pivot_root, exec; throws what the init stage reported
     trace('state');
-    stages.release();
+    parked.release();
     trace('release-mounts-exec');
     undo.commit();
-    return { unit, initPid: stages.initPid, monitorPid: stages.monitorPid, addresses: net.addresses, networkOnHost: deps.network.leavesHostState(spec.network) };
+    return { unit, initPid: parked.initPid, monitorPid: parked.monitorPid, addresses: net.addresses, networkOnHost: deps.network.leavesHostState(spec.network) };
   } catch (e) {
-    // Init builds its root filesystem while systemd is asked: when that
-    // failed, systemd's complaint about a vanished PID is not the story.
-    const cause = parked?.reportedFailure() ?? e;
     const failures = await undo.unwind();
+    const cause = initFailure ?? e;
     throw failures.length > 0 || !(cause instanceof Error) ? new StartError(name, cause, failures) : cause;
   } finally {
     if (!opts.bus) (bus ?? (await busReady.catch(() => null)))?.close();
