@@ -50,12 +50,7 @@ async function systemdSession(): Promise<SystemdSession> {
   const manager = new SystemdManager(bus);
   for (const p of knownUnsupported()) manager.unsupportedProperties.add(p);
   let machinedReady: Promise<Machined> | null = null;
-  const machinedNow = (): Promise<Machined> => (machinedReady ??= connectMachined().then((b) => new Machined(b)));
-  const machined = {
-    registerMachineWithNetwork: async (...a: Parameters<Machined['registerMachineWithNetwork']>) => (await machinedNow()).registerMachineWithNetwork(...a),
-    terminateMachine: async (name: string) => (await machinedNow()).terminateMachine(name),
-    getMachine: async (name: string) => (await machinedNow()).getMachine(name),
-  };
+  const machined = (): Promise<Machined> => (machinedReady ??= connectMachined().then((b) => new Machined(b)));
   return {
     scopes: {
       startScope: async (unit, i) => {
@@ -87,7 +82,7 @@ async function systemdSession(): Promise<SystemdSession> {
     machines: {
       register: async (m) => {
         try {
-          await machined.registerMachineWithNetwork({
+          await (await machined()).registerMachineWithNetwork({
             name: m.name, service: 'tsmachine', class: 'container', leader: m.leader, rootDirectory: m.rootDirectory, ifindices: m.ifindices,
           });
         } catch (e) {
@@ -95,9 +90,9 @@ async function systemdSession(): Promise<SystemdSession> {
           throw e;
         }
       },
-      terminate: async (name) => { await machined.terminateMachine(name); },
+      terminate: async (name) => { await (await machined()).terminateMachine(name); },
       get: async (name) => {
-        const m = await machined.getMachine(name);
+        const m = await (await machined()).getMachine(name);
         return m ? { leader: m.leader, unit: m.unit } : null;
       },
     },
