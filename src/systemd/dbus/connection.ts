@@ -1,7 +1,7 @@
 import { parseAddress } from './address.js';
 import { authRequest, parseAuthReply } from './auth.js';
 import { BusError, DBusConnectionError, DBusProtocolError, DBusTimeoutError, type CallTarget } from './errors.js';
-import { matchRuleString, ruleMatches, type MatchRule } from './match.js';
+import { headerMatches, matchRuleString, ruleMatches, type MatchRule } from './match.js';
 import { decodeMessage, encodeMessage, messageLength, MessageFlags, MessageType, type Message } from './message.js';
 import { BusSocket } from './socket.js';
 import { errnoName } from '../../kernel/errors.js';
@@ -317,9 +317,9 @@ export class BusConnection {
     return out;
   }
 
-  /** Whether a listener may want this signal (arg0 needs the body, so it is not looked at here). */
+  /** Whether a listener may want this signal, judged from its header. */
   private listensFor(header: Message): boolean {
-    for (const { rule } of this.listeners) if (ruleMatches({ ...rule, arg0: undefined }, header)) return true;
+    for (const { rule } of this.listeners) if (headerMatches(rule, header)) return true;
     return false;
   }
 

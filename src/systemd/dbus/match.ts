@@ -28,10 +28,14 @@ export function matchRuleString(rule: MatchRule): string {
  * sender is only compared when it is a unique name (or the bus itself).
  */
 export function ruleMatches(rule: MatchRule, m: Message): boolean {
+  return headerMatches(rule, m) && (rule.arg0 === undefined || m.body[0] === rule.arg0);
+}
+
+/** The part of ruleMatches that needs only the header (arg0 needs the body). */
+export function headerMatches(rule: MatchRule, m: Message): boolean {
   if (rule.interface !== undefined && rule.interface !== m.interface) return false;
   if (rule.member !== undefined && rule.member !== m.member) return false;
   if (rule.path !== undefined && rule.path !== m.path) return false;
   if (rule.sender !== undefined && (rule.sender.startsWith(':') || rule.sender === 'org.freedesktop.DBus') && rule.sender !== m.sender) return false;
-  if (rule.arg0 !== undefined && m.body[0] !== rule.arg0) return false;
   return true;
 }
