@@ -48,8 +48,6 @@ function readIfExists(file: string): Uint8Array | undefined {
     return bytes;
   } catch (err) {
     if (err instanceof SettingsError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new SettingsError(file, undefined, `cannot read: ${(err as Error).message}`, { cause: err });
   }
 }
