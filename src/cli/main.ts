@@ -2,6 +2,7 @@ import { TsmError, UsageError } from '../errors.js';
 import { trace } from '../runtime/trace.js';
 import { loadedAddon } from '../kernel/addon.js';
 import { formatOptions, parseArgs, flag } from './args.js';
+import { printErr, printOut } from './output.js';
 import type { Command, CommandContext } from './command.js';
 import { start } from './commands/start.js';
 import { run } from './commands/run.js';
@@ -36,7 +37,7 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   trace('node-start+bundle');
-  const out = (line: string): void => { process.stdout.write(line + '\n'); };
+  const out = printOut;
   const verb = argv[0];
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     out(usage());
@@ -57,8 +58,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const where = [cmd ? name : null, ctx.subject].filter(Boolean).join(' ');
     const msg = e instanceof TsmError ? e.message : `internal error: ${(e as Error)?.stack ?? String(e)}`;
-    process.stderr.write(`tsmachine: ${where ? `${where}: ` : ''}${msg}\n`);
-    if (process.env.TSMACHINE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    printErr(`tsmachine: ${where ? `${where}: ` : ''}${msg}\n`);
+    if (process.env.TSMACHINE_DEBUG && e instanceof Error) printErr(`${e.stack}\n`);
     return EXIT_FAILURE;
   }
 }
@@ -84,5 +85,5 @@ function exit(code: number): never {
 
 main(process.argv.slice(2)).then(
   (code) => exit(code),
-  (e: unknown) => { process.stderr.write(`tsmachine: internal error: ${String(e)}\n`); process.exit(EXIT_FAILURE); },
+  (e: unknown) => { printErr(`tsmachine: internal error: ${String(e)}\n`); process.exit(EXIT_FAILURE); },
 );

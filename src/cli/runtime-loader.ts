@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime/runtime.js';
+import { printErr } from './output.js';
 
 /**
  * The runtime and its effects (the native binding, the D-Bus client) load only
@@ -9,5 +10,5 @@ export async function loadRuntime(): Promise<Runtime> {
   const { createRuntime } = await import('../runtime/real-deps.js');
   const { trace } = await import('../runtime/trace.js');
   trace('runtime-modules');
-  return createRuntime((line) => process.stderr.write(`tsmachine: warning: ${line}\n`));
+  return createRuntime((line) => printErr(`tsmachine: warning: ${line}\n`));
 }
