@@ -47,15 +47,20 @@ test('a reader that went away ends the output quietly (exit 0, nothing on stderr
 });
 
 test('a full non-blocking pipe: the rest goes through the stream, in order and complete', () => {
-  // Python gives the child a pipe with O_NONBLOCK set and reads it only after
-  // half a second, by which time 1.2 MB have hit EAGAIN many times over.
+  // Python gives the child a pipe with O_NONBLOCK set and starts reading only
+  // once the pipe is full (FIONREAD = its capacity): the child's next write
+  // meets EAGAIN, and 1.2 MB of lines leave plenty of next writes.
   const [node, ...args] = child(20000, 60);
-  const py = `import os, fcntl, subprocess, sys, time
+  const py = `import fcntl, os, struct, subprocess, sys, termios, time
 r, w = os.pipe()
 fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+size = fcntl.fcntl(r, 1032)  # F_GETPIPE_SZ
 p = subprocess.Popen(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
 os.close(w)
-time.sleep(0.5)
+deadline = time.time() + 60
+while struct.unpack('i', fcntl.ioctl(r, termios.FIONREAD, b'\\0\\0\\0\\0'))[0] < size and time.time() < deadline:
+    time.sleep(0.01)
+time.sleep(0.1)
 data = b''
 while True:
     b = os.read(r, 1 << 16)
