@@ -75,3 +75,39 @@ test('--network none sees only lo; --network host sees the host\'s links', async
   const inside = (await tsmachine(['exec', 'hostnet', 'ls', '/sys/class/net'])).stdout.trim().split(/\s+/).sort();
   assert.deepEqual(inside, sh('ls /sys/class/net').trim().split(/\s+/).sort());
 });
+
+test('macvlan and ipvlan: httpd answers on its --ip from the LAN; rm takes the link off the parent and frees the lease', async () => {
+  // A veth pair stands in for a NIC and its LAN (the VM has no network):
+  // the containers attach to PARENT, and the host talks from PARENTp, the
+  // LAN's side. One parent per mode: a device carries macvlan or ipvlan
+  // ports, not both.
+  for (const [mode, parent, net] of [['macvlan', 'tsmlan0', '10.231.9'], ['ipvlan', 'tsmlan1', '10.231.10']] as const) {
+    const name = `l2${mode}`;
+    sh(`ip link add ${parent} type veth peer name ${parent}p && ip link set ${parent} up && ip link set ${parent}p up && ip addr add ${net}.1/24 dev ${parent}p`);
+    try {
+      created.push(name);
+      const r = await tsmachine(['start', name, '--image', 'httpd', '--network', `${mode}:${parent}`, '--ip', `${net}.5/24`]);
+      assert.equal(r.code, 0, r.stderr);
+      const st = JSON.parse((await tsmachine(['status', name, '--json'])).stdout);
+      assert.deepEqual(st.addresses, [`${net}.5/24`]);
+      const link = JSON.parse(sh(`nsenter -t ${st.leader} -n ip -j -d link show eth0`)) as { linkinfo?: { info_kind?: string } }[];
+      assert.equal(link[0]?.linkinfo?.info_kind, mode, `eth0 is a ${mode} link`);
+      const page = await waitUntil(`http://${net}.5/ over ${mode}`, () => { try { return curl(`http://${net}.5/`); } catch { return null; } }, { timeoutMs: 20_000, intervalMs: 300 });
+      assert.match(page, /Hello from a tsmachine container/);
+
+      const taken = await tsmachine(['start', `${name}b`, '--image', 'httpd', '--network', `${mode}:${parent}`, '--ip', `${net}.5/24`]);
+      assert.notEqual(taken.code, 0, 'a second container cannot have the same --ip');
+      assert.match(taken.stderr, /already leased to container/);
+
+      assert.equal((await tsmachine(['rm', '--force', name])).code, 0);
+      // The parent takes a port of the other kind only once the last one of this kind is gone.
+      const other = mode === 'macvlan' ? 'ipvlan' : 'macvlan';
+      sh(`ip link add link ${parent} name tsmprobe type ${other} && ip link del tsmprobe`);
+      const again = await tsmachine(['start', name, '--image', 'httpd', '--network', `${mode}:${parent}`, '--ip', `${net}.5/24`]);
+      assert.equal(again.code, 0, `the lease was released: ${again.stderr}`);
+      assert.equal((await tsmachine(['rm', '--force', name])).code, 0);
+    } finally {
+      sh(`ip link del ${parent} || true`);
+    }
+  }
+});
