@@ -159,8 +159,11 @@ export class Runtime {
     // start of the name and is cleaned there). What is ours to undo is the
     // network's lease and rules (if it has any), the runtime state, and with --rm the rest.
     await this.withLock(name, async () => {
-      if (started.networkOnHost) await this.deps.network.teardown(name);
-      trace('network-teardown');
+      trace('cleanup-lock');
+      if (started.networkOnHost) {
+        await this.deps.network.teardown(name);
+        trace('network-teardown');
+      }
       if (!how.remove) recordExit(name, null);
       removeRuntime(name);
       if (how.remove) removeContainerDirs(name);
