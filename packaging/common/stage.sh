@@ -40,10 +40,11 @@ install -m 0755 "$tree/native/build/tsm-monitor" "$lib/native/build/"
 cp -a "$tree/build/images/httpd" "$lib/build/images/"
 
 # /usr/bin/tsmachine: Debian's node is /usr/bin/node; an absolute path keeps
-# units and sudo from picking up another node on PATH.
+# units and sudo from picking up another node on PATH. --jitless
+# --no-expose-wasm as in bin/tsmachine.cjs's first line (which says why).
 cat > "$dest/usr/bin/tsmachine" <<'SHIM'
 #!/bin/sh
-exec /usr/bin/node /usr/lib/tsmachine/bin/tsmachine.cjs "$@"
+exec /usr/bin/node --jitless --no-expose-wasm /usr/lib/tsmachine/bin/tsmachine.cjs "$@"
 SHIM
 chmod 0755 "$dest/usr/bin/tsmachine"
 

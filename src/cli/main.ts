@@ -70,11 +70,14 @@ async function main(argv: string[]): Promise<number> {
  * threads took ~100 ms in the test VM, a tenth of a whole `run --rm`.
  * Not while a write to stdout or stderr is still queued (a full pipe):
  * then Node's exit, which gives it its chance. Nor when Node runs with
- * flags or coverage collection: --cpu-prof and friends write at teardown.
+ * flags other than the command's own (bin/tsmachine.cjs's first line) or
+ * collects coverage: --cpu-prof and friends write at teardown.
  */
+const OWN_NODE_FLAGS = /^--(jitless|no-expose-wasm)$/;
+
 function exit(code: number): never {
   const native = loadedAddon();
-  const teardownMatters = process.execArgv.length > 0 || process.env.NODE_V8_COVERAGE !== undefined;
+  const teardownMatters = process.execArgv.some((f) => !OWN_NODE_FLAGS.test(f)) || process.env.NODE_V8_COVERAGE !== undefined;
   if (native && !teardownMatters && !process.getActiveResourcesInfo().some((r) => r.endsWith('WriteWrap'))) {
     process.exitCode = code;
     process.emit('exit', code);
