@@ -25,7 +25,8 @@ const stats = (xs) => {
   return { median: q(0.5), p95: q(0.95), min: s[0] };
 };
 const fmt = (s) => `median ${s.median.toFixed(0)} ms, p95 ${s.p95.toFixed(0)} ms`;
-const tsm = (...a) => ms(process.execPath, [CLI, ...a]);
+// As a user runs it: the file's first line gives node its flags.
+const tsm = (...a) => ms(CLI, a);
 const line = (s) => console.log(`bench: ${s}`);
 
 // One rootfs for both: the built-in image copied to /var/lib/machines (a
@@ -62,7 +63,7 @@ compare(`run --rm /bin/true with network (bridge vs --network-veth) x${N}`, runs
 // 4. start-to-running (detached) and where the time goes (TSMACHINE_TRACE phases)
 const starts = [], phases = {};
 for (let i = 0; i < N; i++) {
-  const r = ms(process.execPath, [CLI, 'start', `s${i}`, '--image', IMG, '--network', 'none', '--', 'sleep', '1000'], { ...process.env, TSMACHINE_TRACE: '1' });
+  const r = ms(CLI, ['start', `s${i}`, '--image', IMG, '--network', 'none', '--', 'sleep', '1000'], { ...process.env, TSMACHINE_TRACE: '1' });
   starts.push(r.t);
   for (const m of r.stderr.matchAll(/trace: (\S+) ([\d.]+) ms/g)) (phases[m[1]] ??= []).push(Number(m[2]));
 }

@@ -31,8 +31,8 @@ function seconds(cmd, args) {
   sh(cmd, args);
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
-const tsm = (...a) => sh(process.execPath, [CLI, ...a]);
-const tsmS = (...a) => seconds(process.execPath, [CLI, ...a]);
+const tsm = (...a) => sh(CLI, a);
+const tsmS = (...a) => seconds(CLI, a);
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
@@ -116,7 +116,7 @@ try {
   line(`run --rm --network none /bin/true x${N}: ${layersOf(`${PREFIX}-five`)}-layer image median ${a.median.toFixed(0)} ms, p95 ${a.p95.toFixed(0)} ms | ` +
     `${layersOf(`${PREFIX}-one`)}-layer image median ${b.median.toFixed(0)} ms, p95 ${b.p95.toFixed(0)} ms | ratio ${(a.median / b.median).toFixed(2)}`);
 } finally {
-  for (const n of imported) spawnSync(process.execPath, [CLI, 'rmi', n], { stdio: 'ignore' });
-  spawnSync(process.execPath, [CLI, 'image', 'prune'], { stdio: 'ignore' });
+  for (const n of imported) spawnSync(CLI, ['rmi', n], { stdio: 'ignore' });
+  spawnSync(CLI, ['image', 'prune'], { stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
 }

@@ -19,7 +19,7 @@ set -u
 export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
 t() { printf '\n$ %s\n' "$*"; "$@"; }
 T=/mnt/host/bin/tsmachine.cjs
-tsmachine() { node $T "$@"; }
+tsmachine() { $T "$@"; }
 printf '\n$ tsmachine start httpd\n'; s0=$(date +%s%N); tsmachine start httpd; rc=$?; s1=$(date +%s%N)
 echo "(exit $rc, $(( (s1-s0)/1000000 )) ms including node start in the emulated VM)"
 [ $rc = 0 ] || exit $rc

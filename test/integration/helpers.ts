@@ -19,7 +19,8 @@ export interface RunResult {
 }
 
 /**
- * Run `node bin/tsmachine.cjs ...args`, capturing output. Never throws for a
+ * Run `bin/tsmachine.cjs ...args` as a user does (its first line gives node
+ * its flags), capturing output. Never throws for a
  * non-zero exit: assert on `code`. A run past `timeoutMs` is killed and
  * reported with code 124, its output so far, and a note on stderr.
  */
@@ -27,7 +28,7 @@ export function tsmachine(
   args: string[],
   opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<RunResult> {
-  return run(process.execPath, [CLI, ...args], opts);
+  return run(CLI, args, opts);
 }
 
 /** Run any program, capturing output (same contract as `tsmachine`). */

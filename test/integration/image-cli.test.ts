@@ -257,7 +257,7 @@ test('hostile tarballs: exit 125 naming the member, nothing written outside the 
 
 /** `cat FILE | tsmachine import ARGS… -`: the archive through a real pipe. */
 const importPiped = (file: string, args: string[]): Promise<RunResult> =>
-  run('/bin/sh', ['-c', `cat '${file}' | '${process.execPath}' '${CLI}' import ${args.join(' ')} -`], { timeoutMs: 120_000 });
+  run('/bin/sh', ['-c', `cat '${file}' | '${CLI}' import ${args.join(' ')} -`], { timeoutMs: 120_000 });
 const tmpLeft = (): string[] => (existsSync(join(STATE, 'tmp')) ? readdirSync(join(STATE, 'tmp')) : []);
 
 test('compressed archives: skopeo\'s docker-archive | gzip and oci-archive | zstd import as the same image and run', async () => {

@@ -130,13 +130,13 @@ test('run: the payload\'s exit status, 128+signal, and 137 for an OOM kill', asy
   assert.equal((await tsmachine(['run', '--rm', '--network', 'none', '--image', 'httpd', 'r1', '--', 'sh', '-c', 'exit 3'])).code, 3);
   created.push('r2', 'r5'); // if an assertion fails, after() still stops them (they hold our pipes)
   // A signal to the CLI reaches the payload (which handles it here: PID 1 ignores unhandled ones).
-  const relayed = spawn(process.execPath, [CLI, 'run', '--rm', '--network', 'none', '--image', 'httpd', 'r2', '--', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const relayed = spawn(CLI, ['run', '--rm', '--network', 'none', '--image', 'httpd', 'r2', '--', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const r2 = watch(relayed, 'run r2');
   await r2.ready;
   relayed.kill('SIGTERM');
   assert.equal(await r2.exit, 42);
   // Killed from outside by a signal: 128+signal.
-  const killed = spawn(process.execPath, [CLI, 'run', '--rm', '--network', 'none', '--image', 'httpd', 'r5', '--', 'sh', '-c', 'echo ready; exec sleep 1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const killed = spawn(CLI, ['run', '--rm', '--network', 'none', '--image', 'httpd', 'r5', '--', 'sh', '-c', 'echo ready; exec sleep 1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const r5 = watch(killed, 'run r5');
   await r5.ready;
   assert.equal((await tsmachine(['kill', 'r5', '--signal', 'KILL'])).code, 0);
@@ -225,7 +225,7 @@ test('bad input: one-line error, exit 125, no unit, mount or state left behind',
   assert.equal(mounts(), before.mounts, 'no mount left behind');
   for (const n of ['bad1', 'bad2', 'bad4', 'bad5', 'bad6', 'bad7', 'bad8'])
     assert.ok(!existsSync(`/var/lib/tsmachine/containers/${n}`) && !existsSync(`/run/tsmachine/${n}`), `no state for ${n}`);
-  const notRoot = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '/mnt/host/bin/tsmachine.cjs', 'start', 'x', '--image', 'httpd']);
+  const notRoot = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', CLI, 'start', 'x', '--image', 'httpd']);
   assert.equal(notRoot.code, 125);
   assert.match(notRoot.stderr, /must run as root/);
 });

@@ -19,7 +19,7 @@ after(async () => {
 
 /** A shell word for `script -c`, which runs its command with sh -c. */
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-const cli = (...args: string[]): string => [process.execPath, CLI, ...args].map(q).join(' ');
+const cli = (...args: string[]): string => [CLI, ...args].map(q).join(' ');
 
 /** Runs a shell command line on a new terminal (script's pty) and returns its exit status and what the terminal showed. */
 function onTerminal(cmdline: string, input = ''): Promise<{ code: number; out: string }> {
