@@ -33,20 +33,6 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-// `import` unpacks image layers: seconds of hot JavaScript (a dozen fs calls
-// per tar entry), which --jitless runs interpreted: 12.1 s instead of 5.8 in
-// the VM's bench. It runs in a node with its JIT; one more start (~0.4 s
-// there) is the price. Ctrl-C reaches both through the process group; a
-// SIGTERM or SIGHUP sent to this process alone is passed on.
-if (process.argv[2] === 'import' && process.execArgv.includes('--jitless')) {
-  const child = require('node:child_process').spawn(process.execPath, [__filename, ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.on('SIGINT', () => {});
-  for (const sig of ['SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
-  child.on('error', (e) => { process.stderr.write(`tsmachine: import: cannot start node: ${e.message}\n`); process.exitCode = 125; });
-  child.on('exit', (code, signal) => { process.exitCode = code ?? 128 + (require('node:os').constants.signals[signal] ?? 0); });
-  return;
-}
-
 const bundle = path.join(__dirname, '..', 'dist', 'tsmachine.cjs');
 const CACHE_DIR = process.env.TSMACHINE_V8_CACHE_DIR || '/var/cache/tsmachine/v8';
 // Verbs that only print stored state compile little; the others load the runtime.

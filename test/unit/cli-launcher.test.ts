@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
@@ -53,45 +53,5 @@ test('the code cache is written, accepted, replaced when corrupt, and upgraded o
     assert.deepEqual(readdirSync(dir).map((f) => f.split('.').pop()), ['light'], 'the stale cache is gone');
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-/**
- * `import` is long, hot JavaScript: under the command's --jitless the
- * launcher runs it in a node with its JIT, passing on its exit status and
- * a SIGTERM sent to the launcher alone.
- */
-test('import under --jitless runs in a child node with the JIT; status and SIGTERM pass through', { skip: !existsSync(BUNDLE) ? 'needs npm run build' : false }, async () => {
-  const state = mkdtempSync(join(tmpdir(), 'tsm-import-'));
-  const env = { ...process.env, TSMACHINE_STATE_DIR: state };
-  const jitless = [process.execPath, '--jitless', '--no-expose-wasm', LAUNCHER];
-  try {
-    const missing = spawnSync(jitless[0]!, [...jitless.slice(1), 'import', '/nonexistent-source'], { encoding: 'utf8', env });
-    assert.equal(missing.status, 125);
-    assert.match(missing.stderr, /^tsmachine: import \/nonexistent-source: .*does not exist/m);
-
-    // Reading an import from a stdin that never ends: the child is the node without --jitless.
-    const parent = spawn(jitless[0]!, [...jitless.slice(1), 'import', '--name', 'never', '-'], { stdio: ['pipe', 'ignore', 'ignore'], env });
-    const childPid = await (async () => {
-      for (let i = 0; i < 200; i++) {
-        const kids = readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-        for (const k of kids) {
-          const argv = readFileSync(`/proc/${k}/cmdline`, 'utf8').split('\0');
-          if (argv.includes('import') && !argv.includes('--jitless')) return k;
-        }
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error('no child node ran the import');
-    })();
-    const exited = new Promise<number | null>((resolve) => parent.on('exit', (code) => resolve(code)));
-    parent.kill('SIGTERM');
-    assert.equal(await exited, 143, '128 + SIGTERM: the child was terminated and the launcher says so');
-    for (let i = 0; i < 100 && existsSync(`/proc/${childPid}/cmdline`) && readFileSync(`/proc/${childPid}/cmdline`, 'utf8').includes('import'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.ok(!existsSync(`/proc/${childPid}/cmdline`) || !readFileSync(`/proc/${childPid}/cmdline`, 'utf8').includes('import'), 'the child is gone');
-    parent.stdin?.destroy();
-  } finally {
-    rmSync(state, { recursive: true, force: true });
   }
 });
