@@ -107,11 +107,18 @@ function leases(): string[] {
 }
 
 /** A host port that nothing here listens on. */
+/** Ports handed out already: a container may still publish one (no socket shows it). */
+const handedOut = new Set<number>();
+
+/** A port no socket listens on and no earlier call returned (20 random draws collide 2% of the time). */
 function freePort(): number {
   const bound = new Set(readBoundSockets().map((s) => s.port));
   for (;;) {
     const p = 20000 + Math.floor(Math.random() * 10000);
-    if (!bound.has(p)) return p;
+    if (!bound.has(p) && !handedOut.has(p)) {
+      handedOut.add(p);
+      return p;
+    }
   }
 }
 
