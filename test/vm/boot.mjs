@@ -27,13 +27,13 @@ const SHUTDOWN_TIMEOUT_S = 60;
  * @param {string} o.job          job directory, relative to share; run.sh must be in it
  * @param {number} [o.memoryMb]   guest memory (4096)
  * @param {number} [o.cpus]       vCPUs (2)
- * @param {number} [o.bootTimeoutS] time allowed until the job starts (300)
+ * @param {number} [o.bootTimeoutS] time allowed until the job starts (600)
  * @param {number} [o.jobTimeoutS]  time allowed for the job itself (2400)
  * @param {(text: string) => void} [o.onOutput] receives the job's output as it is written
- * @returns {Promise<{ ok: boolean, rc: number | null, error?: string, bootS: number, jobS: number, consoleTail: string }>}
+ * @returns {Promise<{ ok: boolean, started: boolean, rc: number | null, error?: string, bootS: number, jobS: number, consoleTail: string }>}
  */
 export async function bootVm(o) {
-  const { image, share, job, memoryMb = 4096, cpus = 2, bootTimeoutS = 300, jobTimeoutS = 2400 } = o;
+  const { image, share, job, memoryMb = 4096, cpus = 2, bootTimeoutS = 600, jobTimeoutS = 2400 } = o;
   const onOutput = o.onOutput ?? ((t) => process.stdout.write(t));
   const jobDir = join(share, job);
   for (const f of ['rc', 'started', 'guest.log', 'console.log']) rmSync(join(jobDir, f), { force: true });
@@ -49,8 +49,9 @@ export async function bootVm(o) {
 
   const t0 = Date.now();
   const seconds = (since) => (Date.now() - since) / 1000;
+  let jobStart = 0;
   const fail = (error) => ({
-    ok: false, rc: null, error, bootS: seconds(t0), jobS: 0,
+    ok: false, started: jobStart !== 0, rc: null, error, bootS: seconds(t0), jobS: 0,
     consoleTail: (existsSync(consoleLog) && lastLines(readFileSync(consoleLog, 'utf8'), 40)) || '(the console is empty)',
   });
 
@@ -69,9 +70,11 @@ export async function bootVm(o) {
     }
     if (!existsSync(socket)) return fail(`virtiofsd did not start: ${virtiofsdErr.trim() || 'no socket'}`);
 
+    // Kernel notices and systemd's unit status on the console (~150 lines a
+    // boot): a boot that stalls shows where, which a quiet console cannot.
     const append = [
       'console=ttyS0', 'root=/dev/nvme0n1', 'rootfstype=ext4', 'rw', 'panic=-1',
-      'systemd.unified_cgroup_hierarchy=1', 'systemd.firstboot=off', 'systemd.show_status=auto', 'loglevel=4',
+      'systemd.unified_cgroup_hierarchy=1', 'systemd.firstboot=off', 'systemd.show_status=yes', 'loglevel=6',
       'tsm.run', `tsm.job=${job}`,
     ].join(' ');
     const qemu = spawn('qemu-system-x86_64', [
@@ -96,7 +99,6 @@ export async function bootVm(o) {
 
     const output = tailer(join(jobDir, 'guest.log'), onOutput);
     const rcFile = join(jobDir, 'rc');
-    let jobStart = 0;
     let jobEnd = 0;
     for (;;) {
       await sleep(POLL_MS);
@@ -106,8 +108,11 @@ export async function bootVm(o) {
       if (qemuExit !== null) break;
       if (jobEnd && seconds(jobEnd) > SHUTDOWN_TIMEOUT_S) break; // the result is in; a slow power-off is not a failure
       if (!jobStart && seconds(t0) > bootTimeoutS) {
+        // How much CPU qemu got tells a starved host from a guest that hangs.
+        const cpu = cpuSeconds(qemu.pid);
         killAll();
-        return fail(`the VM did not boot to the test job within ${bootTimeoutS}s`);
+        const used = cpu === null ? '' : ` (qemu used ${cpu.toFixed(0)}s of CPU meanwhile)`;
+        return fail(`the VM did not boot to the test job within ${bootTimeoutS}s${used}`);
       }
       if (jobStart && !jobEnd && seconds(jobStart) > jobTimeoutS) {
         killAll();
@@ -125,7 +130,7 @@ export async function bootVm(o) {
     const rcText = readFileSync(rcFile, 'utf8').trim();
     if (!/^\d+$/.test(rcText)) return { ...fail(`the guest left an unreadable exit status: "${rcText}"`), bootS, jobS };
     const rc = Number(rcText);
-    return { ok: true, rc, bootS, jobS, consoleTail: lastLines(readFileSync(consoleLog, 'utf8'), 40) };
+    return { ok: true, started: true, rc, bootS, jobS, consoleTail: lastLines(readFileSync(consoleLog, 'utf8'), 40) };
   } finally {
     killAll();
     process.removeListener('exit', killAll);
@@ -150,6 +155,18 @@ function tailer(path, onText) {
       }
     },
   };
+}
+
+/** User + system CPU seconds of a process, from /proc (null if it is gone). */
+function cpuSeconds(pid) {
+  try {
+    // the fields after the command name, which may hold spaces: utime and stime are 14 and 15
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
 }
 
 function lastLines(text, n) {
