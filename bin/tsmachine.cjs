@@ -12,8 +12,8 @@
  * only cache scripts, not ES modules (module.enableCompileCache is Node 22).
  *
  * The cache lives in /var/cache/tsmachine/v8/, keyed by the bundle (size,
- * mtime, inode) and this Node (version, arch); V8 itself rejects data from
- * another V8 or other flags. It is written at exit, only by root, when there
+ * mtime, inode) and this Node (version, arch, flags); V8 itself rejects data
+ * from another V8 or other flags. It is written at exit, only by root, when there
  * was none or V8 rejected it, and once more after the first command that ran
  * the runtime (start, run, exec...) and succeeded: those compile far more
  * than `list`.
@@ -48,7 +48,12 @@ try {
   process.exit(125);
 }
 
-const key = `${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`;
+// Node's flags too: V8 rejects a cache made under other flags, and runs with
+// and without --jitless (`node bin/tsmachine.cjs` by hand) would otherwise
+// overwrite each other's cache on every command.
+const flags = process.execArgv.join('').replace(/[^A-Za-z0-9=.]/g, '');
+const base = `${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`;
+const key = flags ? `${base}-${flags}` : base;
 const kind = LIGHT.has(process.argv[2]) ? 'light' : 'full';
 const cacheFile = (k) => path.join(CACHE_DIR, `${key}.${k}`);
 
@@ -85,9 +90,10 @@ function writeCache(k) {
     const tmp = `${cacheFile(k)}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data, { mode: 0o644 });
     fs.renameSync(tmp, cacheFile(k));
-    // Caches of older bundles or another Node are dead weight now.
+    // Caches of older bundles or another Node are dead weight now (those of
+    // this bundle under other flags are not).
     for (const f of fs.readdirSync(CACHE_DIR)) {
-      if (!f.startsWith(`${key}.`)) fs.rmSync(path.join(CACHE_DIR, f), { force: true });
+      if (!f.startsWith(`${base}.`) && !f.startsWith(`${base}-`)) fs.rmSync(path.join(CACHE_DIR, f), { force: true });
     }
     if (k === 'full') fs.rmSync(cacheFile('light'), { force: true });
   } catch { /* no cache this time */ }

@@ -15,8 +15,8 @@ const LAUNCHER = join(ROOT, 'bin', 'tsmachine.cjs');
 const BUNDLE = join(ROOT, 'dist', 'tsmachine.cjs');
 const skip = !existsSync(BUNDLE) ? 'needs npm run build (dist/tsmachine.cjs)' : process.getuid?.() !== 0 ? 'the cache is written by root only' : false;
 
-function cli(dir: string, args: string[]): { code: number | null; cache: string; out: string } {
-  const r = spawnSync(process.execPath, [LAUNCHER, ...args], {
+function cli(dir: string, args: string[], nodeFlags: string[] = []): { code: number | null; cache: string; out: string } {
+  const r = spawnSync(process.execPath, [...nodeFlags, LAUNCHER, ...args], {
     encoding: 'utf8', env: { ...process.env, TSMACHINE_V8_CACHE_DIR: dir, TSMACHINE_TRACE: '1' },
   });
   const cache = /^trace: code-cache (.*)$/m.exec(r.stderr)?.[1] ?? `no trace line in: ${r.stderr}`;
@@ -51,6 +51,20 @@ test('the code cache is written, accepted, replaced when corrupt, and upgraded o
     rmSync(join(dir, files[0]!));
     assert.equal(cli(dir, ['--version']).cache, 'none');
     assert.deepEqual(readdirSync(dir).map((f) => f.split('.').pop()), ['light'], 'the stale cache is gone');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runs with and without --jitless keep a cache each instead of replacing each other', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsm-v8-'));
+  const jitless = ['--jitless', '--no-expose-wasm'];
+  try {
+    assert.equal(cli(dir, ['--version'], jitless).cache, 'none');
+    assert.equal(cli(dir, ['--version']).cache, 'none', 'a cache of other flags is not tried');
+    assert.equal(readdirSync(dir).length, 2);
+    assert.equal(cli(dir, ['--version'], jitless).cache, 'light accepted');
+    assert.equal(cli(dir, ['--version']).cache, 'light accepted');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
