@@ -29,11 +29,15 @@ const SHUTDOWN_TIMEOUT_S = 60;
  * @param {number} [o.cpus]       vCPUs (2)
  * @param {number} [o.bootTimeoutS] time allowed until the job starts (600)
  * @param {number} [o.jobTimeoutS]  time allowed for the job itself (2400)
+ * @param {boolean} [o.conservative] a named CPU model (Nehalem) and one TCG thread for both
+ *   vCPUs instead of `-cpu max` and a thread per vCPU: slower, but with nothing taken from the
+ *   host, for a second boot after one that stalled (TCG guests with `-cpu max -smp 2` are
+ *   reported to hang while bringing up the second CPU on some hosts)
  * @param {(text: string) => void} [o.onOutput] receives the job's output as it is written
  * @returns {Promise<{ ok: boolean, started: boolean, rc: number | null, error?: string, bootS: number, jobS: number, consoleTail: string }>}
  */
 export async function bootVm(o) {
-  const { image, share, job, memoryMb = 4096, cpus = 2, bootTimeoutS = 600, jobTimeoutS = 2400 } = o;
+  const { image, share, job, memoryMb = 4096, cpus = 2, bootTimeoutS = 600, jobTimeoutS = 2400, conservative = false } = o;
   const onOutput = o.onOutput ?? ((t) => process.stdout.write(t));
   const jobDir = join(share, job);
   for (const f of ['rc', 'started', 'guest.log', 'console.log']) rmSync(join(jobDir, f), { force: true });
@@ -78,7 +82,8 @@ export async function bootVm(o) {
       'tsm.run', `tsm.job=${job}`,
     ].join(' ');
     const qemu = spawn('qemu-system-x86_64', [
-      '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', String(cpus), '-m', String(memoryMb),
+      '-accel', conservative ? 'tcg,thread=single' : 'tcg,thread=multi', '-cpu', conservative ? 'Nehalem' : 'max',
+      '-smp', String(cpus), '-m', String(memoryMb),
       '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-nic', 'none', '-monitor', 'none',
       '-serial', `file:${consoleLog}`,
       '-kernel', join(image, 'vmlinuz'), '-append', append,
