@@ -39,6 +39,7 @@ if (want('bundle')) timed('esbuild → dist/tsmachine.cjs', () => {
     // has no loader for one, so esbuild turns them into require().
     'src/cli/main.ts', '--bundle', '--platform=node', '--format=cjs', '--target=node18', '--supported:dynamic-import=false',
     '--define:import.meta.url=__tsm_bundle_url', '--banner:js=var __tsm_bundle_url=require("node:url").pathToFileURL(__filename).href;',
+    '--define:TSM_BUNDLE=true', // src/builtins.ts: plain require, no node:module
     // Minified: V8 pre-parses every function of the file on load, and at 266 KB
     // that cost 56 ms on top of Node's own start here; minified, 18 ms.
     // keep-names: error classes report their own name.

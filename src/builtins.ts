@@ -10,8 +10,14 @@ import type * as Tty from 'node:tty';
  * command. Measured in the test VM (`node -e "require(M)"` against
  * `node -e 0`): crypto +100 ms, child_process +60, net +60; `run` and
  * `start` need none of them with --network none.
+ *
+ * In the CLI bundle (CommonJS, run by bin/tsmachine.cjs) `require` is at
+ * hand, and loading `node:module` for createRequire cost 20 ms in the VM:
+ * the build defines TSM_BUNDLE, esbuild folds this to `require` and drops
+ * the import. The ES modules tsc makes (tests) take createRequire.
  */
-const load = createRequire(import.meta.url);
+declare const TSM_BUNDLE: boolean | undefined;
+const load: NodeJS.Require = typeof TSM_BUNDLE !== 'undefined' && TSM_BUNDLE ? require : createRequire(import.meta.url);
 
 export const childProcess = (): typeof ChildProcess => load('node:child_process') as typeof ChildProcess;
 export const crypto = (): typeof Crypto => load('node:crypto') as typeof Crypto;

@@ -69,3 +69,26 @@ test('runs with and without --jitless keep a cache each instead of replacing eac
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the command loads the bundle without node:module, and its lazy built-ins still load', { skip }, () => {
+  // A preload reports at exit which of Node's modules the command loaded.
+  const dir = mkdtempSync(join(tmpdir(), 'tsm-mods-'));
+  try {
+    // not in the cache directory: the launcher clears that of what is not its cache
+    const cacheDir = join(dir, 'v8');
+    const report = join(dir, 'report.cjs');
+    writeFileSync(report, `process.on('exit', () => require('node:fs').writeSync(2, 'loaded: ' + process.moduleLoadList.filter((m) => /^NativeModule (module|net)$/.test(m)).join(',') + '\\n'));`);
+    const version = spawnSync(process.execPath, ['--jitless', '--no-expose-wasm', '-r', report, LAUNCHER, '--version'], { encoding: 'utf8', env: { ...process.env, TSMACHINE_V8_CACHE_DIR: cacheDir } });
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stderr, /^loaded: $/m, 'neither node:module (20 ms in the VM) nor net');
+    // A --dns address is checked with node:net, which the bundle loads on first use with its own require.
+    const dns = spawnSync(process.execPath, ['-r', report, LAUNCHER, 'start', 'abc', '--image', 'httpd', '--dns', '1.2.3.400'], {
+      encoding: 'utf8', env: { ...process.env, TSMACHINE_V8_CACHE_DIR: cacheDir, TSMACHINE_STATE_DIR: join(dir, 'state') },
+    });
+    assert.equal(dns.status, 125);
+    assert.match(dns.stderr, /^tsmachine: start abc: --dns "1\.2\.3\.400" is not an IP address$/m);
+    assert.match(dns.stderr, /^loaded: NativeModule net$/m, 'net loaded lazily, node:module still not');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
