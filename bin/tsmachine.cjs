@@ -73,7 +73,8 @@ for (const k of ['full', 'light']) {
 const script = new vm.Script(wrap(source), { filename: bundle, ...(cached ? { cachedData: cached } : {}) });
 const rejected = cached !== undefined && script.cachedDataRejected === true;
 if (process.env.TSMACHINE_TRACE === '1') {
-  process.stderr.write(`trace: code-cache ${cachedKind === null ? 'none' : `${cachedKind} ${rejected ? 'rejected' : 'accepted'}`}\n`);
+  // write(2), as the CLI prints: process.stderr on a pipe would load Node's net stack into the run it traces
+  fs.writeSync(2, `trace: code-cache ${cachedKind === null ? 'none' : `${cachedKind} ${rejected ? 'rejected' : 'accepted'}`}\n`);
 }
 if (process.getuid && process.getuid() === 0 && (cachedKind === null || rejected || (kind === 'full' && cachedKind === 'light'))) {
   // A runtime verb that failed early (a usage error) compiled no more than `list`.

@@ -2,14 +2,15 @@ import { createRequire } from 'node:module';
 import type * as ChildProcess from 'node:child_process';
 import type * as Crypto from 'node:crypto';
 import type * as Net from 'node:net';
+import type * as Os from 'node:os';
 import type * as Tty from 'node:tty';
 
 /**
  * Node built-ins that only some commands need, loaded on first use instead
  * of by a static import, which in the CLI bundle would load them for every
  * command. Measured in the test VM (`node -e "require(M)"` against
- * `node -e 0`): crypto +100 ms, child_process +60, net +60; `run` and
- * `start` need none of them with --network none.
+ * `node -e 0`): crypto +100 ms, child_process +60, net +60, os +7; `run`
+ * and `start` need none of them with --network none.
  *
  * In the CLI bundle (CommonJS, run by bin/tsmachine.cjs) `require` is at
  * hand, and loading `node:module` for createRequire cost 20 ms in the VM:
@@ -22,4 +23,5 @@ const load: NodeJS.Require = typeof TSM_BUNDLE !== 'undefined' && TSM_BUNDLE ? r
 export const childProcess = (): typeof ChildProcess => load('node:child_process') as typeof ChildProcess;
 export const crypto = (): typeof Crypto => load('node:crypto') as typeof Crypto;
 export const net = (): typeof Net => load('node:net') as typeof Net;
+export const os = (): typeof Os => load('node:os') as typeof Os;
 export const tty = (): typeof Tty => load('node:tty') as typeof Tty;

@@ -1,6 +1,7 @@
-import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
+import { os } from '../builtins.js';
 import { TsmError } from '../errors.js';
+import { EINVAL, ENOENT } from './errno.js';
 
 /** errno → [name, message], from libuv's table (no FFI needed to describe an error). */
 let errnoTable: Map<number, [string, string]> | null = null;
@@ -17,7 +18,8 @@ function lookup(errno: number): [string, string] | undefined {
   errnoTable ??= getSystemErrorMap();
   const hit = errnoTable.get(-errno);
   if (hit) return hit;
-  const name = Object.entries(constants.errno).find(([, v]) => v === errno)?.[0];
+  // only for an errno libuv has no name for: an error path, where node:os may load
+  const name = Object.entries(os().constants.errno).find(([, v]) => v === errno)?.[0];
   return name ? [name, EXTRA[name] ?? name] : undefined;
 }
 
@@ -69,15 +71,15 @@ export class KernelError extends TsmError {
 
 function describe(f: KernelFailure): string {
   // user.c's name lookups: "init: no user 'bob' in /etc/passwd"
-  if (f.syscall === 'lookup' && f.errno === constants.errno.ENOENT) return `${f.stage}: no ${f.what} in ${f.path}`;
+  if (f.syscall === 'lookup' && f.errno === ENOENT) return `${f.stage}: no ${f.what} in ${f.path}`;
   // userns.c: the layer's file system (or kernel) cannot do idmapped mounts
-  if (f.syscall === 'mount_setattr' && f.errno === constants.errno.EINVAL)
+  if (f.syscall === 'mount_setattr' && f.errno === EINVAL)
     return `${f.stage}: --private-users needs idmapped mounts, which the file system of ${f.path} does not support (Linux 5.12+: ext4, xfs, btrfs, tmpfs 6.3+)`;
   let op = f.syscall;
   if (f.what) op += ` ${f.what}`;
   if (f.path) op += f.what ? ` on ${f.path}` : ` ${f.path}`;
   const msg = `${f.stage}: ${op} failed: ${errnoName(f.errno)} (${errnoMessage(f.errno)})`;
   // A kernel built without CONFIG_SECCOMP_FILTER: say how to run anyway.
-  if (f.what === 'PR_SET_SECCOMP' && f.errno === constants.errno.EINVAL) return `${msg}: this kernel has no seccomp filters (--seccomp unconfined runs without)`;
+  if (f.what === 'PR_SET_SECCOMP' && f.errno === EINVAL) return `${msg}: this kernel has no seccomp filters (--seccomp unconfined runs without)`;
   return msg;
 }

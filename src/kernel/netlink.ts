@@ -1,7 +1,7 @@
 import { nativeAddon } from './addon.js';
-import { constants } from 'node:os';
 import { TsmError } from '../errors.js';
 import { errnoName } from './errors.js';
+import { EEXIST, ENODEV } from './errno.js';
 
 /**
  * Bindings to native/src/netlink.c: rtnetlink requests made from C so that no
@@ -18,10 +18,7 @@ export class NetlinkError extends TsmError {
 }
 
 
-export const ENOENT = constants.errno.ENOENT;
-export const ESRCH = constants.errno.ESRCH;
-export const EEXIST = constants.errno.EEXIST;
-export const ENODEV = constants.errno.ENODEV;
+export { ENOENT, ESRCH, EEXIST, ENODEV } from './errno.js';
 
 /** What tsm_nl_netns_configure's child was doing when it failed (enum tsm_nl_step). */
 const STEPS = ['', 'fork', 'open netns', 'setns', 'netlink socket', 'lo up', 'find link', 'add address', 'link up', 'default route', 'wait'];

@@ -1,11 +1,9 @@
-import { constants } from 'node:os';
 import { encodeSpawn } from './encode.js';
 import { failure, nativeAddon } from './addon.js';
 import { handOverPty } from './pty.js';
 import type { ParkedContainer, SpawnRequest } from './types.js';
-import { KernelError } from './errors.js';
-
-const { EPIPE, ECONNRESET } = constants.errno;
+import { KernelError, errnoName } from './errors.js';
+import { EPIPE } from './errno.js';
 
 /**
  * Creates the container's processes, parked: init exists in its new
@@ -29,7 +27,7 @@ export function spawnContainer(req: SpawnRequest): ParkedContainer {
       building = true;
       const rc = lib.buildRootfs(syncFd);
       // Init gone (EPIPE, ECONNRESET): what it reported, or the release, tells why.
-      if (rc < 0 && -rc !== EPIPE && -rc !== ECONNRESET) {
+      if (rc < 0 && -rc !== EPIPE && errnoName(-rc) !== 'ECONNRESET') {
         throw new KernelError({ stage: 'parent', syscall: 'send', what: 'rootfs', errno: -rc, path: `pid ${initPid}` });
       }
     },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { endianness, networkInterfaces } from 'node:os';
 import type { PortMapping, PortProtocol } from './plan.js';
+import { os } from '../builtins.js';
 
 /** A socket bound on the host, as /proc/net/{tcp,udp}{,6} list it. */
 export interface BoundSocket {
@@ -29,8 +29,8 @@ export function parseProcSockets(text: string, protocol: PortProtocol): BoundSoc
 
 /** The hex form /proc/net/tcp uses for an IPv4 address (native-endian __be32). */
 function ipv4Hex(ip: string): string {
-  const b = Buffer.from(ip.split('.').map(Number));
-  const n = endianness() === 'LE' ? b.readUInt32LE(0) : b.readUInt32BE(0);
+  // the address's bytes read as a number in this machine's order (a typed array's)
+  const n = new Uint32Array(Uint8Array.from(ip.split('.').map(Number)).buffer)[0]!;
   return n.toString(16).toUpperCase().padStart(8, '0');
 }
 
@@ -61,5 +61,5 @@ export function readBoundSockets(): BoundSocket[] {
 
 /** This host's IPv4 addresses, every interface (127.0.0.1 included). */
 export function localIpv4Addresses(): string[] {
-  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+  return Object.values(os().networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
 }

@@ -1,7 +1,7 @@
 import { nativeAddon } from '../kernel/addon.js';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../sleep.js';
 import { NetworkError } from './errors.js';
 
 /**

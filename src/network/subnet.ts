@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { NetworkError } from './errors.js';
 import { type Cidr, formatCidr, overlaps, parseCidr, requireCidr } from './ipv4.js';
 
@@ -37,13 +36,12 @@ export function chooseSubnet(routes: readonly HostRoute[], ownBridge: string, fi
   throw new NetworkError(`every candidate subnet (${SUBNET_CANDIDATES.join(', ')}) collides with a host route; set TSMACHINE_SUBNET`);
 }
 
-/** /proc/net/route prints each __be32 as a native-endian hex number. */
+/**
+ * /proc/net/route prints each __be32 as a native-endian hex number: the
+ * number's bytes in this machine's order (a typed array's) are the address's.
+ */
 function procHexToIpv4(hex: string): number {
-  const b = Buffer.alloc(4);
-  const n = parseInt(hex, 16) >>> 0;
-  if (endianness() === 'LE') b.writeUInt32LE(n);
-  else b.writeUInt32BE(n);
-  return b.readUInt32BE();
+  return Buffer.from(new Uint32Array([parseInt(hex, 16) >>> 0]).buffer).readUInt32BE(0);
 }
 
 function prefixOfMask(mask: number): number {

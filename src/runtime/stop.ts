@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../sleep.js';
 import { readRuntime } from '../state/container.js';
 import type { RuntimeDeps } from './deps.js';
 import { isAlive } from './liveness.js';

@@ -77,7 +77,7 @@ test('the command loads the bundle without node:module, and its lazy built-ins s
     // not in the cache directory: the launcher clears that of what is not its cache
     const cacheDir = join(dir, 'v8');
     const report = join(dir, 'report.cjs');
-    writeFileSync(report, `process.on('exit', () => require('node:fs').writeSync(2, 'loaded: ' + process.moduleLoadList.filter((m) => /^NativeModule (module|net)$/.test(m)).join(',') + '\\n'));`);
+    writeFileSync(report, `process.on('exit', () => require('node:fs').writeSync(2, 'loaded: ' + process.moduleLoadList.filter((m) => /^NativeModule (module|net|os|timers\\/promises)$/.test(m)).join(',') + '\\n'));`);
     const version = spawnSync(process.execPath, ['--jitless', '--no-expose-wasm', '-r', report, LAUNCHER, '--version'], { encoding: 'utf8', env: { ...process.env, TSMACHINE_V8_CACHE_DIR: cacheDir } });
     assert.equal(version.status, 0, version.stderr);
     assert.match(version.stderr, /^loaded: $/m, 'neither node:module (20 ms in the VM) nor net');
@@ -88,6 +88,14 @@ test('the command loads the bundle without node:module, and its lazy built-ins s
     assert.equal(dns.status, 125);
     assert.match(dns.stderr, /^tsmachine: start abc: --dns "1\.2\.3\.400" is not an IP address$/m);
     assert.match(dns.stderr, /^loaded: NativeModule net$/m, 'net loaded lazily, node:module still not');
+    // run loads the whole runtime (then refuses the size): no node:os, node:timers/promises either (12 ms in the VM).
+    const run = spawnSync(process.execPath, ['-r', report, LAUNCHER, 'run', '--rm', '--network', 'none', '--memory', 'lots', '--image', 'httpd', 'abc', '--', '/bin/true'], {
+      encoding: 'utf8', env: { ...process.env, TSMACHINE_V8_CACHE_DIR: cacheDir, TSMACHINE_STATE_DIR: join(dir, 'state'), TSMACHINE_TRACE: '1' },
+    });
+    assert.equal(run.status, 125);
+    assert.match(run.stderr, /^trace: runtime-modules /m, 'the runtime was loaded');
+    assert.match(run.stderr, /^tsmachine: run abc: --memory 'lots' is not a size$/m);
+    assert.match(run.stderr, /^loaded: $/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

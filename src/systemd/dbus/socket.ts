@@ -1,6 +1,6 @@
-import { constants } from 'node:os';
 import { nativeAddon, type SocketReader } from '../../kernel/addon.js';
 import { errnoName } from '../../kernel/errors.js';
+import { EPIPE } from '../../kernel/errno.js';
 import { DBusConnectionError } from './errors.js';
 
 /**
@@ -41,7 +41,7 @@ export class BusSocket {
 
   /** Sends all of data now; 0, or the errno that ended the connection. */
   write(data: Buffer): number {
-    if (this.done) return constants.errno.EPIPE;
+    if (this.done) return EPIPE;
     const r = nativeAddon().sendAll(this.fd, data);
     return r < 0 ? -r : 0;
   }
