@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { flock, LOCK_EX, LOCK_NB, LOCK_SH } from '../kernel/fsops.js';
 import { ImageError } from './errors.js';
+import { sleep } from '../sleep.js';
 
 /**
  * flock(2) locks on files under locks/: the kernel releases them when the
@@ -37,7 +38,7 @@ export async function lockAsync(dir: string, name: string, shared: boolean): Pro
   const fd = openLockFile(dir, name);
   try {
     const op = (shared ? LOCK_SH : LOCK_EX) | LOCK_NB;
-    while (!flock(fd, op, join(dir, name))) await new Promise((r) => setTimeout(r, POLL_MS));
+    while (!flock(fd, op, join(dir, name))) await sleep(POLL_MS);
   } catch (e) {
     closeSync(fd);
     throw e;

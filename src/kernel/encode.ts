@@ -1,5 +1,6 @@
 import { MONITOR_BIN } from '../paths.js';
 import { KernelError } from './errors.js';
+import { EINVAL } from './errno.js';
 import type { ExecRequest, SeccompProfile, SpawnRequest, StdioPlan } from './types.js';
 
 /**
@@ -7,8 +8,6 @@ import type { ExecRequest, SeccompProfile, SpawnRequest, StdioPlan } from './typ
  * native/src/config.c): no struct layout to keep in sync, and repeated keys
  * (lower, argv, env, bind_*) keep their order.
  */
-
-const EINVAL = 22;
 
 function invalid(what: string, path: string): KernelError {
   return new KernelError({ stage: 'parent', syscall: 'validate', what, errno: EINVAL, path });

@@ -1,11 +1,15 @@
 /**
- * The errno numbers tsmachine compares against, as literals. All of them are
- * in Linux's asm-generic/errno-base.h (1-34), which every architecture
- * shares; reading them from node:os instead cost each start 7 ms in the test
- * VM, to load that module. Names of other errnos: errnoNumber in errors.ts.
+ * The errno numbers tsmachine compares against, as literals, in one place.
+ * All of them are in Linux's asm-generic/errno-base.h (1-34), which every
+ * architecture shares; reading them from node:os instead cost each start
+ * 7 ms in the test VM, to load that module. An errno outside that range is
+ * matched by name (errnoName in errors.ts, from libuv's table).
  */
 export const ENOENT = 2;
 export const ESRCH = 3;
+export const EINTR = 4;
+export const EAGAIN = 11;
+export const EWOULDBLOCK = EAGAIN;
 export const EEXIST = 17;
 export const ENODEV = 19;
 export const EINVAL = 22;

@@ -1,8 +1,8 @@
 import { closeSync, openSync } from 'node:fs';
 import { errnoName, KernelError } from './errors.js';
 import { nativeAddon } from './addon.js';
+import { EWOULDBLOCK } from './errno.js';
 
-const EWOULDBLOCK = 11;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { KernelError } from './errors.js';
-
-const ESRCH = 3;
+import { ESRCH } from './errno.js';
 
 /** Sends a signal; false when the process no longer exists. */
 export function kill(pid: number, signal: number): boolean {

@@ -2,6 +2,7 @@ import { nativeAddon } from '../kernel/addon.js';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sleep } from '../sleep.js';
+import { EINTR, EWOULDBLOCK } from '../kernel/errno.js';
 import { NetworkError } from './errors.js';
 
 /**
@@ -13,8 +14,6 @@ import { NetworkError } from './errors.js';
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 const LOCK_UN = 8;
-const EWOULDBLOCK = 11;
-const EINTR = 4;
 
 
 export async function withLock<T>(path: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
