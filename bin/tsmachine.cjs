@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --jitless --no-expose-wasm
+#!/usr/bin/env -S node --jitless --no-expose-wasm --preserve-symlinks-main
 'use strict';
 /*
  * The tsmachine command: loads the CLI bundle (dist/tsmachine.cjs, made by
@@ -27,6 +27,12 @@
  * --rm` with and without it: -6%, -4%, -6%. Nothing here uses WebAssembly,
  * the one thing it disables (--no-expose-wasm says so up front; without it
  * V8 warns on every start). V8 keeps the code cache per flags itself.
+ *
+ * --preserve-symlinks-main: Node otherwise resolves this file's real path
+ * before running it, a JavaScript realpath (an lstat per path component,
+ * and its first-use compile): ~15 ms of a start in the test VM. Reached
+ * through a symlink (npm's .bin), __dirname is then the link's directory,
+ * so the bundle is looked for beside the real file when not found here.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -36,7 +42,7 @@ const vm = require('node:vm');
 // require resolves alike, and the wrapper is Module.wrap's, byte for byte.
 const wrap = (code) => `(function (exports, require, module, __filename, __dirname) { ${code}\n});`;
 
-const bundle = path.join(__dirname, '..', 'dist', 'tsmachine.cjs');
+let bundle = path.join(__dirname, '..', 'dist', 'tsmachine.cjs');
 const CACHE_DIR = process.env.TSMACHINE_V8_CACHE_DIR || '/var/cache/tsmachine/v8';
 // Verbs that only print stored state compile little; the others load the runtime.
 const LIGHT = new Set([undefined, '--help', '-h', 'help', '--version', 'list', 'ps', 'status', 'inspect', 'images', 'config', 'logs']);
@@ -44,7 +50,11 @@ const LIGHT = new Set([undefined, '--help', '-h', 'help', '--version', 'list', '
 let source;
 let st;
 try {
-  st = fs.statSync(bundle);
+  st = fs.statSync(bundle, { throwIfNoEntry: false });
+  if (st === undefined) {
+    bundle = path.join(path.dirname(fs.realpathSync(__filename)), '..', 'dist', 'tsmachine.cjs');
+    st = fs.statSync(bundle);
+  }
   source = fs.readFileSync(bundle, 'utf8');
 } catch (e) {
   process.stderr.write(`tsmachine: cannot load ${bundle} (run 'npm run build'): ${e.message}\n`);

@@ -38,14 +38,20 @@ if (want('bundle')) timed('esbuild → dist/tsmachine.cjs', () => {
     // 18/20 cache scripts only). No dynamic import() left in it: a vm.Script
     // has no loader for one, so esbuild turns them into require().
     'src/cli/main.ts', '--bundle', '--platform=node', '--format=cjs', '--target=node18', '--supported:dynamic-import=false',
-    '--define:import.meta.url=__tsm_bundle_url', '--banner:js=var __tsm_bundle_url=require("node:url").pathToFileURL(__filename).href;',
-    '--define:TSM_BUNDLE=true', // src/builtins.ts: plain require, no node:module
+    // TSM_BUNDLE: src/builtins.ts takes plain require (no node:module) and
+    // src/paths.ts __dirname (no node:url): both folded away at build time.
+    // Whatever still reads import.meta.url in the bundle fails the build below.
+    '--define:TSM_BUNDLE=true', '--define:import.meta.url=__tsm_import_meta_url_in_bundle',
     // Minified: V8 pre-parses every function of the file on load, and at 266 KB
     // that cost 56 ms on top of Node's own start here; minified, 18 ms.
     // keep-names: error classes report their own name.
     '--outfile=dist/tsmachine.cjs', '--log-level=warning', '--legal-comments=none',
     '--minify', '--keep-names',
   ]);
+  if (readFileSync(join(ROOT, 'dist/tsmachine.cjs'), 'latin1').includes('__tsm_import_meta_url_in_bundle')) {
+    console.error('build: the bundle reads import.meta.url, which a CommonJS bundle lacks: fold it away under TSM_BUNDLE');
+    process.exit(1);
+  }
 });
 
 if (want('native') && existsSync(join(ROOT, 'native/Makefile'))) timed('make -C native', () => run('make', ['-s', '-C', 'native']));

@@ -10,9 +10,16 @@ import { fileURLToPath } from 'node:url';
  *   ROOT/build/images/             built-in images (httpd)
  * TSMACHINE_ROOT overrides the search (tests, packaging).
  */
+declare const TSM_BUNDLE: boolean | undefined;
+
 function findRoot(): string {
   const fromEnv = process.env.TSMACHINE_ROOT;
   if (fromEnv) return fromEnv;
+  // The bundle is ROOT/dist/tsmachine.cjs and bin/tsmachine.cjs hands it its
+  // directory as __dirname: nothing to probe, and no file URL to convert
+  // (node:url's pathToFileURL and fileURLToPath, on first use, cost ~15 ms
+  // of a start in the test VM). The ES modules tsc makes search as below.
+  if (typeof TSM_BUNDLE !== 'undefined' && TSM_BUNDLE) return dirname(__dirname);
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     if (existsSync(join(dir, 'native', 'build')) || existsSync(join(dir, 'native', 'Makefile'))) return dir;

@@ -44,7 +44,7 @@ cp -a "$tree/build/images/httpd" "$lib/build/images/"
 # --no-expose-wasm as in bin/tsmachine.cjs's first line (which says why).
 cat > "$dest/usr/bin/tsmachine" <<'SHIM'
 #!/bin/sh
-exec /usr/bin/node --jitless --no-expose-wasm /usr/lib/tsmachine/bin/tsmachine.cjs "$@"
+exec /usr/bin/node --jitless --no-expose-wasm --preserve-symlinks-main /usr/lib/tsmachine/bin/tsmachine.cjs "$@"
 SHIM
 chmod 0755 "$dest/usr/bin/tsmachine"
 

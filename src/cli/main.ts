@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
  * flags other than the command's own (bin/tsmachine.cjs's first line) or
  * collects coverage: --cpu-prof and friends write at teardown.
  */
-const OWN_NODE_FLAGS = /^--(jitless|no-expose-wasm)$/;
+const OWN_NODE_FLAGS = /^--(jitless|no-expose-wasm|preserve-symlinks-main)$/;
 
 function exit(code: number): never {
   const native = loadedAddon();

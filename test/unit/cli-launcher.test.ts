@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
@@ -96,6 +96,21 @@ test('the command loads the bundle without node:module, and its lazy built-ins s
     assert.match(run.stderr, /^trace: runtime-modules /m, 'the runtime was loaded');
     assert.match(run.stderr, /^tsmachine: run abc: --memory 'lots' is not a size$/m);
     assert.match(run.stderr, /^loaded: $/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reached through a symlink elsewhere (npm .bin), the launcher still finds its bundle', { skip }, () => {
+  // --preserve-symlinks-main (its first line) leaves __dirname at the link's directory.
+  const dir = mkdtempSync(join(tmpdir(), 'tsm-link-'));
+  try {
+    symlinkSync(LAUNCHER, join(dir, 'tsmachine'));
+    const r = spawnSync(process.execPath, ['--preserve-symlinks-main', join(dir, 'tsmachine'), '--version'], {
+      encoding: 'utf8', env: { ...process.env, TSMACHINE_V8_CACHE_DIR: join(dir, 'v8') },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'tsmachine 0.1.0');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
