@@ -25,9 +25,19 @@ export function readIfPresent(path: string): Buffer | null {
   }
 }
 
-/** The file as UTF-8 text, or null when there is no such file. */
+/**
+ * The file as UTF-8 text, or null when there is no such file. Read as text
+ * directly: Node does that in C++, where bytes then Buffer#toString run
+ * Node's JavaScript (compiled on first use: ~10 ms of a start in the VM).
+ */
 export function readTextIfPresent(path: string): string | null {
-  return readIfPresent(path)?.toString('utf8') ?? null;
+  if (!existsSync(path)) return null;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if (absent(e)) return null;
+    throw e;
+  }
 }
 
 /** Removes a file or symlink (never follows it); true if one was there. A directory throws (EISDIR). */

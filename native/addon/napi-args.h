@@ -63,12 +63,15 @@ static inline char *arg_str(napi_env env, napi_value v)
 	return s;
 }
 
+/* A Buffer or any Uint8Array (a Buffer is one). */
 static inline bool arg_buf(napi_env env, napi_value v, void **data, size_t *len)
 {
 	bool is = false;
-	if (napi_is_buffer(env, v, &is) == napi_ok && is && napi_get_buffer_info(env, v, data, len) == napi_ok)
+	napi_typedarray_type type;
+	if (napi_is_typedarray(env, v, &is) == napi_ok && is &&
+	    napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) == napi_ok && type == napi_uint8_array)
 		return true;
-	napi_throw_type_error(env, NULL, "tsmachine.node: expected a Buffer");
+	napi_throw_type_error(env, NULL, "tsmachine.node: expected a Buffer or Uint8Array");
 	return false;
 }
 

@@ -76,14 +76,15 @@ export interface Addon {
   /** The default seccomp filter as struct sock_filter[] (8 bytes each; empty on architectures without one), or -errno. */
   seccompProgram(): Buffer | number;
   /** A connected Unix stream socket (close-on-exec, sends time out after 30 s), or -errno. A leading NUL: abstract. */
-  unixConnect(path: Buffer): number;
+  unixConnect(path: Uint8Array): number;
   /** 0 once all of data is sent, or -errno. */
-  sendAll(fd: number, data: Buffer): number;
+  sendAll(fd: number, data: Uint8Array): number;
   /**
-   * Reads fd on a thread of its own: onChunk(data, 0) per read, then once
-   * onChunk(null, errno) (0: end of file), by which time fd is closed.
+   * Reads fd on a thread of its own: onChunk(data, 0) per read (a plain
+   * Uint8Array), onChunk(undefined, 0) after each 200 ms without data, then
+   * once onChunk(null, errno) (0: end of file), by which time fd is closed.
    */
-  startReader(fd: number, onChunk: (data: Buffer | null, errno: number) => void): SocketReader;
+  startReader(fd: number, onChunk: (data: Uint8Array | null | undefined, errno: number) => void): SocketReader;
   /** Whether the reader keeps the event loop alive (it does from the start). Not after its end. */
   refReader(reader: SocketReader, on: boolean): void;
   /** shutdown(fd, SHUT_RDWR): the reader sees the end. 0 or -errno. */

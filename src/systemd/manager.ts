@@ -41,7 +41,7 @@ export type KillWhom = 'all' | 'main' | 'control';
 /** org.freedesktop.systemd1.Manager, as tsmachine uses it. */
 export class SystemdManager {
   private readonly timeoutMs: number;
-  private readonly jobs = new JobWatch();
+  private readonly jobs: JobWatch;
   private match: Promise<Subscription> | null = null;
   /** Optional properties this systemd rejected; not sent again. */
   readonly unsupportedProperties = new Set<string>();
@@ -51,6 +51,8 @@ export class SystemdManager {
     opts: ManagerOptions = {},
   ) {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // A job's timeout runs on the bus connection's clock (no Node timers: see BusConnection.after).
+    this.jobs = new JobWatch((ms, fire) => bus.after(ms, fire));
     bus.onClose((err) => this.jobs.failAll(err));
   }
 
@@ -237,6 +239,8 @@ class JobWatch {
   private readonly failers = new Set<(err: Error) => void>();
   private active = 0;
 
+  constructor(private readonly after: (ms: number, fire: () => void) => () => void) {}
+
   /** Mark an operation in flight: while any is, unclaimed results are kept. */
   begin(): () => void {
     this.active++;
@@ -267,7 +271,7 @@ class JobWatch {
     }
     return new Promise<string>((resolve, reject) => {
       const finish = (): void => {
-        clearTimeout(timer);
+        cancelTimeout();
         this.waiters.delete(job);
         this.failers.delete(onFail);
       };
@@ -275,7 +279,7 @@ class JobWatch {
         finish();
         reject(err);
       };
-      const timer = setTimeout(() => onFail(new SystemdTimeoutError(unit, `${verb} job ${job}`, timeoutMs)), timeoutMs);
+      const cancelTimeout = this.after(timeoutMs, () => onFail(new SystemdTimeoutError(unit, `${verb} job ${job}`, timeoutMs)));
       this.waiters.set(job, (result) => {
         finish();
         resolve(result);

@@ -26,7 +26,7 @@ test('messages round-trip with their header fields', () => {
 });
 
 test('required header fields are enforced, unknown ones ignored', () => {
-  const raw = (type: number, fields: [number, string, string | number][], serial = 1): Buffer => {
+  const raw = (type: number, fields: [number, string, string | number][], serial = 1): Uint8Array => {
     const w = new Writer();
     marshal('yyyyuua(yv)', [0x6c, type, 0, 1, 0, serial, fields.map(([c, s, v]) => [c, { signature: s, value: v }])], w);
     w.align(8);

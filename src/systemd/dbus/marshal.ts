@@ -1,3 +1,4 @@
+import { asciiBytes } from './bytes.js';
 import { DBusProtocolError } from './errors.js';
 import { alignOf, parseSignature, parseSingleType, type SigType } from './signature.js';
 import { isVariant, type DBusKey, type DBusValue } from './values.js';
@@ -9,23 +10,27 @@ const MAX_DEPTH = 64;
 /**
  * A growable little-endian buffer. Alignment is relative to offset 0, which
  * is correct for both the header (starts the message) and the body (starts
- * at an 8-aligned offset of the message).
+ * at an 8-aligned offset of the message). Plain Uint8Array and DataView,
+ * not Buffer (bytes.ts says why).
  */
 export class Writer {
-  private buf: Buffer;
+  private buf: Uint8Array;
+  private view: DataView;
   length = 0;
 
   constructor(initial = 256) {
-    this.buf = Buffer.allocUnsafe(initial);
+    this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
   }
 
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.length + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.length);
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
     this.buf = next;
+    this.view = new DataView(next.buffer);
   }
 
   align(n: number): void {
@@ -40,33 +45,41 @@ export class Writer {
     this.ensure(1);
     this.buf[this.length++] = v;
   }
-  /** An aligned fixed-size value: pad, grow, write, advance. */
-  private fixed(size: number, write: (buf: Buffer, at: number) => void): void {
+  /** Pads to size and makes room; returns where the value goes. */
+  private slot(size: number): number {
     this.align(size);
     this.ensure(size);
-    write(this.buf, this.length);
+    const at = this.length;
     this.length += size;
+    return at;
   }
   u16(v: number): void {
-    this.fixed(2, (b, at) => b.writeUInt16LE(v, at));
+    const at = this.slot(2); // first: it may replace this.view
+    this.view.setUint16(at, v, true);
   }
   i16(v: number): void {
-    this.fixed(2, (b, at) => b.writeInt16LE(v, at));
+    const at = this.slot(2);
+    this.view.setInt16(at, v, true);
   }
   u32(v: number): void {
-    this.fixed(4, (b, at) => b.writeUInt32LE(v, at));
+    const at = this.slot(4);
+    this.view.setUint32(at, v, true);
   }
   i32(v: number): void {
-    this.fixed(4, (b, at) => b.writeInt32LE(v, at));
+    const at = this.slot(4);
+    this.view.setInt32(at, v, true);
   }
   u64(v: bigint): void {
-    this.fixed(8, (b, at) => b.writeBigUInt64LE(v, at));
+    const at = this.slot(8);
+    this.view.setBigUint64(at, v, true);
   }
   i64(v: bigint): void {
-    this.fixed(8, (b, at) => b.writeBigInt64LE(v, at));
+    const at = this.slot(8);
+    this.view.setBigInt64(at, v, true);
   }
   f64(v: number): void {
-    this.fixed(8, (b, at) => b.writeDoubleLE(v, at));
+    const at = this.slot(8);
+    this.view.setFloat64(at, v, true);
   }
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
@@ -75,16 +88,16 @@ export class Writer {
   }
   /** Overwrite a uint32 written earlier (array lengths are known only afterwards). */
   patchU32(at: number, v: number): void {
-    this.buf.writeUInt32LE(v, at);
+    this.view.setUint32(at, v, true);
   }
 
-  finish(): Buffer {
+  finish(): Uint8Array {
     return this.buf.subarray(0, this.length);
   }
 }
 
 /** Encode `values` as `signature` (a body, or any sequence of complete types). */
-export function marshal(signature: string, values: readonly DBusValue[], w: Writer = new Writer()): Buffer {
+export function marshal(signature: string, values: readonly DBusValue[], w: Writer = new Writer()): Uint8Array {
   const types = parseSignature(signature);
   if (types.length !== values.length) {
     throw new DBusProtocolError(`signature '${signature}' has ${types.length} types but ${values.length} values were given`);
@@ -112,12 +125,17 @@ function bigIn(t: SigType, v: DBusValue, min: bigint, max: bigint): bigint {
   return b;
 }
 
-const encoder = new TextEncoder();
+let encoder: TextEncoder | null = null;
+
+/** UTF-8; names and paths are ASCII, done without TextEncoder (its first use costs in the VM). */
+function utf8(v: string): Uint8Array {
+  return asciiBytes(v) ?? (encoder ??= new TextEncoder()).encode(v);
+}
 
 function stringBytes(t: SigType, v: DBusValue): Uint8Array {
   if (typeof v !== 'string') fail(t, v, 'needs a string');
   if (v.includes('\0')) fail(t, v, 'strings cannot contain NUL');
-  return encoder.encode(v);
+  return utf8(v);
 }
 
 export const OBJECT_PATH_RE = /^\/$|^(\/[A-Za-z0-9_]+)+$/;
@@ -130,7 +148,7 @@ function writeValue(w: Writer, t: SigType, v: DBusValue, depth: number): void {
     case 'variant': {
       if (!isVariant(v)) fail(t, v, 'needs { signature, value }');
       const inner = parseSingleType(v.signature);
-      const sig = encoder.encode(v.signature);
+      const sig = utf8(v.signature);
       w.u8(sig.length);
       w.bytes(sig);
       w.u8(0);

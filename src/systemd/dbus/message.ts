@@ -34,8 +34,8 @@ export interface Message {
 }
 
 /** Serialise a message, always little-endian, protocol version 1. */
-export function encodeMessage(m: Message): Buffer {
-  const body = m.signature ? marshal(m.signature, m.body) : Buffer.alloc(0);
+export function encodeMessage(m: Message): Uint8Array {
+  const body = m.signature ? marshal(m.signature, m.body) : new Uint8Array(0);
   if (!m.signature && m.body.length > 0) throw new DBusProtocolError('message body given without a signature');
   const fields: DBusValue[] = [];
   const add = (code: number, value: string | number | undefined): void => {
@@ -125,7 +125,7 @@ export function decodeMessage(buf: Uint8Array, wantBody?: (header: Message) => b
   if (r.pos + bodyLen !== buf.length) throw new DBusProtocolError('body length does not match the message length');
   if (wantBody && !wantBody(m)) return m;
   const types = parseSignature(m.signature);
-  const body = new Reader(buf.subarray(r.pos), le, 0, r.pos);
+  const body = new Reader(r.buf.subarray(r.pos), le, 0, r.pos);
   m.body = types.map((t) => body.read(t));
   if (body.pos !== bodyLen) throw new DBusProtocolError(`body has ${bodyLen - body.pos} bytes beyond signature '${m.signature}'`);
   return m;

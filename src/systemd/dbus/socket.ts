@@ -1,6 +1,7 @@
 import { nativeAddon, type SocketReader } from '../../kernel/addon.js';
 import { errnoName } from '../../kernel/errors.js';
 import { EPIPE } from '../../kernel/errno.js';
+import { asciiBytes } from './bytes.js';
 import { DBusConnectionError } from './errors.js';
 
 /**
@@ -11,8 +12,10 @@ import { DBusConnectionError } from './errors.js';
  * continuously, so in practice they never block.
  */
 export class BusSocket {
-  /** Bytes as they arrive. */
-  onData: (chunk: Buffer) => void = () => {};
+  /** Bytes as they arrive, as plain Uint8Arrays (bytes.ts says why). */
+  onData: (chunk: Uint8Array) => void = () => {};
+  /** After each 200 ms without data, while the socket is open: the connection's clock. */
+  onTick: () => void = () => {};
   /** Once, at the end: errno 0 when the peer closed or shutdown() was called. */
   onEnd: (errno: number) => void = () => {};
   /** Resolves once the reader has ended and the fd is closed. */
@@ -26,6 +29,7 @@ export class BusSocket {
     this.ended = new Promise((resolve) => { resolveEnded = resolve; });
     this.reader = nativeAddon().startReader(fd, (chunk, errno) => {
       if (chunk) return this.onData(chunk);
+      if (chunk === undefined) return this.onTick();
       this.done = true;
       resolveEnded();
       this.onEnd(errno);
@@ -34,13 +38,13 @@ export class BusSocket {
 
   /** Connects now (no event-loop turn needed). */
   static connect(path: string, address: string): BusSocket {
-    const fd = nativeAddon().unixConnect(Buffer.from(path));
+    const fd = nativeAddon().unixConnect(asciiBytes(path) ?? Buffer.from(path));
     if (fd < 0) throw new DBusConnectionError(`cannot connect to ${path.replace('\0', '@')}: ${errnoName(-fd)}`, address);
     return new BusSocket(fd);
   }
 
   /** Sends all of data now; 0, or the errno that ended the connection. */
-  write(data: Buffer): number {
+  write(data: Uint8Array): number {
     if (this.done) return EPIPE;
     const r = nativeAddon().sendAll(this.fd, data);
     return r < 0 ? -r : 0;

@@ -1,10 +1,11 @@
+import { isAsciiNoNul, latin1Text, plainBytes } from './bytes.js';
 import { DBusProtocolError } from './errors.js';
 import { MAX_ARRAY_LENGTH, OBJECT_PATH_RE } from './marshal.js';
 import { alignOf, parseSignature, parseSingleType, type SigType } from './signature.js';
 import type { DBusKey, DBusValue } from './values.js';
 
 const MAX_DEPTH = 64;
-const decoder = new TextDecoder('utf-8', { fatal: true });
+let decoder: TextDecoder | null = null;
 
 /**
  * Reads values from bytes that came from another process. Every length,
@@ -13,16 +14,19 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * RangeError. Messages may be in either byte order (the sender's choice).
  */
 export class Reader {
+  /** A plain Uint8Array over the bytes given (bytes.ts says why). */
+  readonly buf: Uint8Array;
   private readonly view: DataView;
   pos: number;
 
   constructor(
-    readonly buf: Uint8Array,
+    buf: Uint8Array,
     readonly littleEndian: boolean,
     start = 0,
     /** Offset in the message that `buf[0]` sits at, for alignment. */
     private readonly base = 0,
   ) {
+    this.buf = plainBytes(buf);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = start;
   }
@@ -80,12 +84,17 @@ export class Reader {
     this.need(len + 1, what);
     const bytes = this.buf.subarray(this.pos, this.pos + len);
     if (this.buf[this.pos + len] !== 0) throw new DBusProtocolError(`${what} at offset ${this.pos} is not NUL-terminated`);
-    if (bytes.includes(0)) throw new DBusProtocolError(`${what} at offset ${this.pos} contains NUL`);
     let s: string;
-    try {
-      s = decoder.decode(bytes);
-    } catch (cause) {
-      throw new DBusProtocolError(`${what} at offset ${this.pos} is not valid UTF-8`, { cause });
+    // Names, paths and most values are ASCII: those need no TextDecoder
+    // (its first use costs in the VM); anything else is checked as UTF-8.
+    if (isAsciiNoNul(bytes)) s = latin1Text(bytes);
+    else {
+      if (bytes.includes(0)) throw new DBusProtocolError(`${what} at offset ${this.pos} contains NUL`);
+      try {
+        s = (decoder ??= new TextDecoder('utf-8', { fatal: true })).decode(bytes);
+      } catch (cause) {
+        throw new DBusProtocolError(`${what} at offset ${this.pos} is not valid UTF-8`, { cause });
+      }
     }
     this.pos += len + 1;
     return s;
