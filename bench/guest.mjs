@@ -15,9 +15,10 @@ const ROOTFS = `/var/lib/machines/${IMG}`;
 function ms(cmd, args, env = process.env) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env, encoding: 'utf8' });
-  const t = Number(process.hrtime.bigint() - t0) / 1e6;
+  const end = process.hrtime.bigint();
+  const t = Number(end - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return { t, stderr: r.stderr };
+  return { t, end, stderr: r.stderr };
 }
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -66,6 +67,9 @@ for (let i = 0; i < N; i++) {
   const r = ms(CLI, ['start', `s${i}`, '--image', IMG, '--network', 'none', '--', 'sleep', '1000'], { ...process.env, TSMACHINE_TRACE: '1' });
   starts.push(r.t);
   for (const m of r.stderr.matchAll(/trace: (\S+) ([\d.]+) ms/g)) (phases[m[1]] ??= []).push(Number(m[2]));
+  // the command's last moment (same monotonic clock) to its reaping here: the process's exit
+  const clock = /^trace-clock: (\d+)$/m.exec(r.stderr);
+  if (clock) (phases.exit ??= []).push(Number(r.end - BigInt(clock[1])) / 1e6);
 }
 line(`start (detached, returns when the payload runs) x${N}: ${fmt(stats(starts))}`);
 line(`start phases (median ms): ${Object.entries(phases).map(([k, v]) => `${k} ${stats(v).median.toFixed(1)}`).join(', ')}`);

@@ -29,7 +29,8 @@ export function trace(phase: string): void {
   if (lines === null) {
     lines = [];
     process.once('exit', () => {
-      try { writeSync(2, lines!.join('')); } catch { /* stderr gone */ }
+      // The monotonic clock at the last moment, for a caller to time the process's exit.
+      try { writeSync(2, `${lines!.join('')}trace-clock: ${process.hrtime.bigint()}\n`); } catch { /* stderr gone */ }
     });
   }
   const ms = lines.length === 0 ? sinceExec() : now - last;
