@@ -11,8 +11,8 @@
  * with this cache; see ARCHITECTURE.md). CommonJS because Node 18/20 can
  * only cache scripts, not ES modules (module.enableCompileCache is Node 22).
  *
- * The cache lives in /var/cache/tsmachine/v8/, keyed by the bundle (size,
- * mtime, inode) and this Node (version, arch, flags); V8 itself rejects data
+ * The cache lives in /var/cache/tsmachine/v8/, keyed by the bundle (the hash
+ * its build stamped on it) and this Node (version, arch, flags); V8 itself rejects data
  * from another V8 or other flags. It is written at exit, only by root, when there
  * was none or V8 rejected it, and once more after the first command that ran
  * the runtime (start, run, exec...) and succeeded: those compile far more
@@ -48,31 +48,35 @@ const CACHE_DIR = process.env.TSMACHINE_V8_CACHE_DIR || '/var/cache/tsmachine/v8
 const LIGHT = new Set([undefined, '--help', '-h', 'help', '--version', 'list', 'ps', 'status', 'inspect', 'images', 'config', 'logs']);
 
 let source;
-let st;
 try {
-  st = fs.statSync(bundle, { throwIfNoEntry: false });
-  if (st === undefined) {
+  try {
+    source = fs.readFileSync(bundle, 'utf8');
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
     bundle = path.join(path.dirname(fs.realpathSync(__filename)), '..', 'dist', 'tsmachine.cjs');
-    st = fs.statSync(bundle);
+    source = fs.readFileSync(bundle, 'utf8');
   }
-  source = fs.readFileSync(bundle, 'utf8');
 } catch (e) {
   process.stderr.write(`tsmachine: cannot load ${bundle} (run 'npm run build'): ${e.message}\n`);
   process.exit(125);
 }
 
+// The build stamps the bundle's first line with a hash of its content
+// (scripts/build.mjs): the cache's key, with no stat of the file (fs.statSync's
+// first use cost ~4 ms in the VM). An unstamped bundle runs without a cache.
 // Node's flags too: V8 rejects a cache made under other flags, and runs with
 // and without --jitless (`node bin/tsmachine.cjs` by hand) would otherwise
 // overwrite each other's cache on every command.
+const stamp = /^\/\/ tsmachine-bundle ([0-9a-f]{16})\n/.exec(source.slice(0, 64));
 const flags = process.execArgv.join('').replace(/[^A-Za-z0-9=.]/g, '');
-const base = `${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`;
+const base = stamp ? `${process.version}-${process.arch}-${stamp[1]}` : null;
 const key = flags ? `${base}-${flags}` : base;
 const kind = LIGHT.has(process.argv[2]) ? 'light' : 'full';
 const cacheFile = (k) => path.join(CACHE_DIR, `${key}.${k}`);
 
 let cached;
 let cachedKind = null;
-for (const k of ['full', 'light']) {
+for (const k of base ? ['full', 'light'] : []) {
   try {
     cached = fs.readFileSync(cacheFile(k));
     cachedKind = k;
@@ -86,7 +90,7 @@ if (process.env.TSMACHINE_TRACE === '1') {
   // write(2), as the CLI prints: process.stderr on a pipe would load Node's net stack into the run it traces
   fs.writeSync(2, `trace: code-cache ${cachedKind === null ? 'none' : `${cachedKind} ${rejected ? 'rejected' : 'accepted'}`}\n`);
 }
-if (process.getuid && process.getuid() === 0 && (cachedKind === null || rejected || (kind === 'full' && cachedKind === 'light'))) {
+if (base && process.getuid && process.getuid() === 0 && (cachedKind === null || rejected || (kind === 'full' && cachedKind === 'light'))) {
   // A runtime verb that failed early (a usage error) compiled no more than `list`.
   process.once('exit', (code) => {
     const ran = kind === 'full' && code === 0 ? 'full' : 'light';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
@@ -111,6 +111,28 @@ test('reached through a symlink elsewhere (npm .bin), the launcher still finds i
     });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'tsmachine 0.1.0');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the cache is keyed by the stamp the build puts on the bundle; an unstamped bundle runs without one', { skip }, () => {
+  const source = readFileSync(BUNDLE, 'utf8');
+  assert.match(source, /^\/\/ tsmachine-bundle [0-9a-f]{16}\n/);
+  const dir = mkdtempSync(join(tmpdir(), 'tsm-stamp-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'dist'));
+    copyFileSync(LAUNCHER, join(dir, 'bin', 'tsmachine.cjs'));
+    writeFileSync(join(dir, 'dist', 'tsmachine.cjs'), source.slice(source.indexOf('\n') + 1));
+    const cacheDir = join(dir, 'v8');
+    const r = spawnSync(process.execPath, [join(dir, 'bin', 'tsmachine.cjs'), '--version'], {
+      encoding: 'utf8', env: { ...process.env, TSMACHINE_V8_CACHE_DIR: cacheDir, TSMACHINE_TRACE: '1' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'tsmachine 0.1.0');
+    assert.match(r.stderr, /^trace: code-cache none$/m);
+    assert.equal(existsSync(cacheDir), false, 'no cache written for it');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
