@@ -2,9 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { errnoName, KernelError } from './errors.js';
 import { nativeAddon } from './addon.js';
 import { EWOULDBLOCK } from './errno.js';
-
-const LOCK_EX = 2;
-const LOCK_NB = 4;
+import { LOCK_EX, LOCK_NB } from './fsops.js';
 
 export interface Lock {
   release(): void;

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sleep } from '../sleep.js';
 import { EINTR, EWOULDBLOCK } from '../kernel/errno.js';
+import { LOCK_EX, LOCK_NB, LOCK_UN } from '../kernel/fsops.js';
 import { NetworkError } from './errors.js';
 
 /**
@@ -11,11 +12,6 @@ import { NetworkError } from './errors.js';
  * and retried on a timer, so waiting never blocks Node's event loop; separate
  * opens conflict too, so this also serialises callers within one process.
  */
-const LOCK_EX = 2;
-const LOCK_NB = 4;
-const LOCK_UN = 8;
-
-
 export async function withLock<T>(path: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   const fd = openSync(path, 'a', 0o644);
