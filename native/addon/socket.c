@@ -167,26 +167,29 @@ static void *read_loop(void *arg)
 {
 	struct reader *r = arg;
 	for (;;) {
-		struct chunk *c = malloc(sizeof(*c) + CHUNK);
-		if (!c)
-			break; /* the release below still ends the reader, without its last word */
 		struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
 		int ready;
 		do
 			ready = poll(&pfd, 1, TICK_MS);
 		while (ready < 0 && errno == EINTR);
+		int poll_err = ready < 0 ? errno : 0;
+		/* A tick carries no data: no room for any. */
+		struct chunk *c = malloc(sizeof(*c) + (ready == 0 ? 0 : CHUNK));
+		if (!c)
+			break; /* the release below still ends the reader, without its last word */
 		ssize_t n = 1; /* a tick ends nothing */
 		if (ready == 0) {
 			c->len = 0;
 			c->err = TICK;
-		} else {
+		} else if (ready < 0) {
 			/* poll's own failure (ENOMEM) ends the reader like a read error */
-			if (ready < 0)
-				n = -1;
-			else
-				do
-					n = read(r->fd, c->data, CHUNK);
-				while (n < 0 && errno == EINTR);
+			n = -1;
+			c->len = 0;
+			c->err = poll_err;
+		} else {
+			do
+				n = read(r->fd, c->data, CHUNK);
+			while (n < 0 && errno == EINTR);
 			c->len = n > 0 ? (size_t)n : 0;
 			c->err = n < 0 ? errno : 0;
 		}
