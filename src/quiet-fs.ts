@@ -14,15 +14,20 @@ const absent = (e: unknown): boolean => {
   return code === 'ENOENT' || code === 'ENOTDIR';
 };
 
-/** The file's bytes, or null when there is no such file. Other errors throw. */
-export function readIfPresent(path: string): Buffer | null {
+/** read(path), or null when there is no such file (asked first, as above). Other errors throw. */
+function ifPresent<T>(path: string, read: (path: string) => T): T | null {
   if (!existsSync(path)) return null;
   try {
-    return readFileSync(path);
+    return read(path);
   } catch (e) {
     if (absent(e)) return null;
     throw e;
   }
+}
+
+/** The file's bytes, or null when there is no such file. Other errors throw. */
+export function readIfPresent(path: string): Buffer | null {
+  return ifPresent(path, (p) => readFileSync(p));
 }
 
 /**
@@ -31,13 +36,7 @@ export function readIfPresent(path: string): Buffer | null {
  * Node's JavaScript (compiled on first use: ~10 ms of a start in the VM).
  */
 export function readTextIfPresent(path: string): string | null {
-  if (!existsSync(path)) return null;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    if (absent(e)) return null;
-    throw e;
-  }
+  return ifPresent(path, (p) => readFileSync(p, 'utf8'));
 }
 
 /** Removes a file or symlink (never follows it); true if one was there. A directory throws (EISDIR). */

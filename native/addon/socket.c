@@ -11,20 +11,20 @@
  * Hello happen at once, so the bus daemon answers while we work, and the
  * reply is waiting when the start needs it.
  *
- *   unixConnect(path: Buffer)  -> fd, or -errno (blocking, close-on-exec;
+ *   unixConnect(path: bytes)   -> fd, or -errno (blocking, close-on-exec;
  *                                 a leading NUL: an abstract socket)
  *   sendAll(fd, bytes)         -> 0, or -errno (blocks at most SEND_TIMEOUT_S)
  *   startReader(fd, cb)        -> a reader; cb(chunk) per read, then once
  *                                 cb(null, errno) (0: end of file), after
  *                                 which the fd is closed; cb(undefined)
  *                                 after each TICK_MS without data
+ *   refReader(reader, bool)    whether the reader keeps the event loop alive
+ *   shutdownSocket(fd)         ends the reader (shutdown(2) wakes its read)
  *
  * The ticks are the connection's clock (src/systemd/dbus/connection.ts):
  * call and job timeouts are checked on them instead of with Node timers,
  * whose first use (timers, their lists and debuglog, compiled on the spot)
  * cost ~9 ms of every start in the test VM.
- *   refReader(reader, bool)    whether the reader keeps the event loop alive
- *   shutdownSocket(fd)         ends the reader (shutdown(2) wakes its read)
  */
 #define _GNU_SOURCE
 #include <errno.h>

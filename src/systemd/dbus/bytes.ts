@@ -34,7 +34,7 @@ export function asciiBytes(s: string): Uint8Array | null {
   return out;
 }
 
-/** Bytes as text, one char per byte: exact for ASCII (SASL lines, and what asciiText checked). */
+/** Bytes as text, one char per byte: exact for ASCII (SASL lines, and what isAsciiNoNul passed). */
 export function latin1Text(bytes: Uint8Array): string {
   let s = '';
   // In slices: fromCharCode takes its arguments on the stack.
