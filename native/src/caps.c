@@ -1,9 +1,9 @@
 /*
- * The capability baseline docker and podman give a container's root by
- * default, so `mount`, `sethostname`, module loading, raw I/O and the like
- * fail with EPERM inside while ordinary root work (chown, binding port 80,
- * setuid to a service user) keeps working. Raw syscalls only: no libcap,
- * nothing that allocates (this runs in a forked copy of Node).
+ * The container's capabilities: the set its spec keeps (docker's default,
+ * changed by --cap-add/--cap-drop, or all with --privileged; the names live
+ * in src/kernel/caps.ts) becomes the bounding, effective and permitted sets.
+ * Raw syscalls only: no libcap, nothing that allocates (this runs in a
+ * forked copy of Node).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,19 +20,8 @@
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
-/* moby's oci/caps DefaultCapabilities. */
-static const int keep[] = {
-	CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER,		 CAP_MKNOD,
-	CAP_NET_RAW, CAP_SETGID,	      CAP_SETUID, CAP_SETFCAP,		 CAP_SETPCAP,
-	CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT, CAP_KILL,   CAP_AUDIT_WRITE,
-};
-
-int tsm_drop_caps(struct tsm_step *s)
+int tsm_drop_caps(uint64_t mask, struct tsm_step *s)
 {
-	uint64_t mask = 0;
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		mask |= 1ULL << keep[i];
-
 	/* The bounding set first: dropping from it needs CAP_SETPCAP, which
 	 * the capset below may take away. EINVAL marks the kernel's last cap. */
 	for (int cap = 0; cap < 64; cap++) {

@@ -102,6 +102,7 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 	cfg->leader = -1;
 	cfg->path_env = DEFAULT_PATH;
 	cfg->seccomp = 1; /* confined unless asked otherwise */
+	cfg->mask = 1;
 
 	char *upper = NULL, *work = NULL;
 	for (const char *r = blob; r < end; r += strlen(r) + 1) {
@@ -169,6 +170,10 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 			cfg->seccomp = strcmp(v, "0") != 0;
 		else if (key_is(r, "nnp", &v))
 			cfg->nnp = strcmp(v, "1") == 0;
+		else if (key_is(r, "caps", &v))
+			cfg->caps = strtoull(v, NULL, 16);
+		else if (key_is(r, "mask", &v))
+			cfg->mask = strcmp(v, "0") != 0;
 		else if (key_is(r, "leader", &v))
 			cfg->leader = atoi(v);
 	}

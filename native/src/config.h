@@ -49,6 +49,8 @@ struct tsm_config {
 	char *cwd;
 	int seccomp; /* 1 (the default when absent): seccomp.c's filter; 0: unconfined */
 	int nnp;     /* 1: PR_SET_NO_NEW_PRIVS before exec */
+	unsigned long long caps; /* capabilities kept, bit N = capability N (absent: none) */
+	int mask;    /* 1 (the default): runc's masked /proc and /sys paths; 0: --privileged */
 	/* exec */
 	int leader;
 };

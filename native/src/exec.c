@@ -139,7 +139,7 @@ __attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int 
 		tsm_fail_step(syncfd, "exec", &step);
 	if (cfg->nnp && tsm_no_new_privs(&step) < 0)
 		tsm_fail_step(syncfd, "exec", &step);
-	if (tsm_drop_caps(&step) < 0)
+	if (tsm_drop_caps(cfg->caps, &step) < 0)
 		tsm_fail_step(syncfd, "exec", &step);
 	char *const *envp = cfg->envp;
 	char *envbuf[cfg->nenv + 2], home[sizeof(user.home) + 5];

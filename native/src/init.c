@@ -157,7 +157,7 @@ static void mount_proc_sys(struct init_ctx *c)
 			FAIL(c, "mount", "sysfs", "/sys");
 	}
 	struct tsm_step s;
-	if (tsm_mask_paths(c->rootfd, &s) < 0)
+	if (c->cfg->mask && tsm_mask_paths(c->rootfd, &s) < 0)
 		FAIL_STEP(c, &s);
 }
 
@@ -355,7 +355,7 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd, int usernsfd)
 	if (cfg->nnp && tsm_no_new_privs(&step) < 0)
 		FAIL_STEP(c, &step);
 	/* Last of the privileged steps (mounts, lo, TIOCSCTTY need more). */
-	if (tsm_drop_caps(&step) < 0)
+	if (tsm_drop_caps(cfg->caps, &step) < 0)
 		FAIL_STEP(c, &step);
 	char *const *envp = cfg->envp;
 	char *envbuf[cfg->nenv + 2], home[sizeof(user.home) + 5];

@@ -7,6 +7,7 @@
 #define TSM_STAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "sync.h"
 #include "config.h"
@@ -51,8 +52,8 @@ int tsm_stdio_fds(const int fds[3], struct tsm_step *s);
 /* -t (tty.c): a pty from the devpts instance at /dev/pts, master sent to the
  * parent over syncfd, slave as controlling terminal and 0, 1, 2. */
 int tsm_pty_setup(const struct tsm_config *cfg, int syncfd, struct tsm_step *s);
-/* caps.c: docker's default capability set (bounding, effective, permitted). */
-int tsm_drop_caps(struct tsm_step *s);
+/* caps.c: keep only the capabilities in mask (bounding, effective, permitted). */
+int tsm_drop_caps(uint64_t mask, struct tsm_step *s);
 /* seccomp.c: the default syscall deny list (a no-op on architectures it has
  * no numbers for). Needs CAP_SYS_ADMIN or no_new_privs: call it before
  * tsm_drop_caps. */

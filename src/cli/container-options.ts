@@ -17,6 +17,10 @@ export const CONTAINER_OPTIONS: OptionSpec[] = [
   { long: 'private-users', kind: 'value', arg: 'pick|BASE[:SIZE]|no', help: "a user namespace: the container's root is host id BASE (pick: a free 64K range)" },
   { long: 'seccomp', kind: 'value', arg: 'PROFILE', help: "syscall filter: default (deny list after docker's profile) or unconfined" },
   { long: 'no-new-privileges', kind: 'flag', help: 'setuid binaries and file capabilities grant nothing (PR_SET_NO_NEW_PRIVS)' },
+  { long: 'cap-add', kind: 'list', arg: 'CAP', help: "add a capability to docker's default set, or ALL (repeatable)" },
+  { long: 'cap-drop', kind: 'list', arg: 'CAP', help: 'drop a capability, or ALL (repeatable)' },
+  { long: 'privileged', kind: 'flag', help: 'UNSAFE: every capability, no seccomp filter, no device policy, no masked /proc paths: root inside is root of the host' },
+  { long: 'device', kind: 'list', arg: 'HOST[:CONTAINER][:rwm]', help: 'give the container a host device node (repeatable; default access rwm)' },
   { long: 'network', kind: 'value', arg: 'MODE', help: 'bridge (default), none, host, macvlan:IF, ipvlan:IF' },
   { long: 'ip', kind: 'value', arg: 'ADDR', help: 'static address (bridge mode)' },
   { long: 'publish', short: 'p', kind: 'list', arg: '[IP:]HPORT:CPORT[/proto]', help: 'publish a port (repeatable)' },
@@ -41,6 +45,10 @@ export function containerOptionsFrom(p: Parsed, command: string[]): ContainerOpt
   s('private-users', (v) => (o.privateUsers = v));
   s('seccomp', (v) => (o.seccomp = v));
   if (flag(p, 'no-new-privileges')) o.noNewPrivileges = 'yes';
+  l('cap-add', (v) => (o.capAdd = v));
+  l('cap-drop', (v) => (o.capDrop = v));
+  if (flag(p, 'privileged')) o.privileged = 'yes';
+  l('device', (v) => (o.device = v));
   s('network', (v) => (o.network = v));
   s('ip', (v) => (o.ip = v));
   l('publish', (v) => (o.publish = v));

@@ -31,6 +31,16 @@ export interface ContainerOptions {
   seccomp?: string;
   /** A boolean as typed: the flag gives "yes", settings' NoNewPrivileges= "yes" or "no". */
   noNewPrivileges?: string;
+  /** "NAME" entries (CAP_ prefix optional, or ALL), accumulated: docker's --cap-add, nspawn's Capability=. */
+  capAdd?: string[];
+  /** As capAdd: docker's --cap-drop, nspawn's DropCapability=. */
+  capDrop?: string[];
+  /** A boolean as typed: every capability, no syscall filter, no device policy, no masked paths. */
+  privileged?: string;
+  /** "HOST[:CONTAINER][:rwm]" entries (docker's --device, settings' Device=), accumulated. */
+  device?: string[];
+  /** "PATH [rwm]" entries (systemd's DeviceAllow=): allowed by the device policy, no node made. */
+  deviceAllow?: string[];
   /** "bridge" | "none" | "host" | "macvlan:PARENT" | "ipvlan:PARENT". */
   network?: string;
   ip?: string;

@@ -4,6 +4,8 @@ import type { Limits } from './limits.js';
 import type { ContainerOptions } from './options.js';
 import { parseBoolean, parseCount, parseCpuList, parseCpus, parseSeccomp, parseSize, parseUser, type Parsed } from './units.js';
 import { parsePrivateUsers, type PrivateUsers } from './userns.js';
+import { capabilityName } from './caps.js';
+import { parseDevice, parseDeviceRule, type DeviceMapping, type DeviceRule } from './devices.js';
 
 /**
  * One validated container: what the runtime core drives through systemd,
@@ -28,6 +30,15 @@ export interface ContainerSpec {
   seccomp?: SeccompProfile;
   /** PR_SET_NO_NEW_PRIVS for the payload and exec'd commands. Absent: false. */
   noNewPrivileges?: boolean;
+  /** Capability names (config/caps.ts) added to and dropped from docker's default set. Absent: none. */
+  capAdd?: string[];
+  capDrop?: string[];
+  /** All capabilities, no seccomp filter, no device policy, no masked paths. Absent: false. */
+  privileged?: boolean;
+  /** Host devices bound into /dev and allowed by the scope's device policy. Absent: none. */
+  devices?: DeviceMapping[];
+  /** Extra device policy rules, no node made. Absent: none. */
+  deviceAllow?: DeviceRule[];
   limits: Limits;
   /** Network options as typed; the network module parses them. */
   network: { mode: string; ip?: string; publish: string[]; dns: string[] };
@@ -45,6 +56,8 @@ export interface SpecEnvironment {
   onlineCpus: readonly number[];
   /** Is this host path present (bind sources)? */
   exists(path: string): boolean;
+  /** What this host path is, for --device: a device node's kind, 'other', or null when absent. */
+  deviceKind(path: string): 'char' | 'block' | 'other' | null;
 }
 
 /** How to name each option in an error: the flag by default, "FILE:LINE: Key=" for settings. */
@@ -54,6 +67,7 @@ const FLAG: Record<keyof ContainerOptions, string> = {
   image: '--image', command: 'the command', cpus: '--cpus', memory: '--memory', pidsLimit: '--pids-limit',
   cpusetCpus: '--cpuset-cpus', ioWeight: '--io-weight', hostname: '--hostname', env: '--env', bind: '--bind',
   workdir: '--workdir', user: '--user', privateUsers: '--private-users', seccomp: '--seccomp', noNewPrivileges: '--no-new-privileges',
+  capAdd: '--cap-add', capDrop: '--cap-drop', privileged: '--privileged', device: '--device', deviceAllow: 'DeviceAllow=',
   network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
 };
 
@@ -125,6 +139,23 @@ export function validateSpec(
   const seccomp = o.seccomp !== undefined ? want('seccomp', o.seccomp, parseSeccomp(o.seccomp)) : 'default';
   const noNewPrivileges = o.noNewPrivileges !== undefined ? want('noNewPrivileges', o.noNewPrivileges, parseBoolean(o.noNewPrivileges)) : false;
 
+  const privileged = o.privileged !== undefined ? want('privileged', o.privileged, parseBoolean(o.privileged)) : false;
+  const caps = (f: 'capAdd' | 'capDrop'): string[] => (o[f] ?? []).map((c) => {
+    const n = capabilityName(c);
+    if (n === null) throw new SpecError(f, `${label(f)} '${c}' is not a capability (see capabilities(7): CAP_NET_ADMIN, NET_ADMIN or ALL)`);
+    return n;
+  });
+  const capAdd = caps('capAdd');
+  const capDrop = caps('capDrop');
+  const devices = (o.device ?? []).map((d) => {
+    const m = want('device', d, parseDevice(d));
+    const kind = env.deviceKind(m.source);
+    if (kind === null) throw new SpecError('device', `${label('device')} '${d}': ${m.source} does not exist on this host`);
+    if (kind === 'other') throw new SpecError('device', `${label('device')} '${d}': ${m.source} is not a device node`);
+    return m;
+  });
+  const deviceAllow = (o.deviceAllow ?? []).map((r) => want('deviceAllow', r, parseDeviceRule(r)));
+
   const command = o.command ?? [];
   if (command.length > 0 && command[0] === '') throw new SpecError('command', 'the command is an empty string');
 
@@ -132,7 +163,14 @@ export function validateSpec(
   if (image === '') throw new SpecError('image', `${label('image')} is empty`);
 
   return {
-    name, image, command, hostname, env: [...(o.env ?? [])], binds, workdir, user, privateUsers, seccomp, noNewPrivileges, limits,
+    name, image, command, hostname, env: [...(o.env ?? [])], binds, workdir, user, privateUsers,
+    seccomp: privileged ? 'unconfined' : seccomp, noNewPrivileges,
+    ...(capAdd.length > 0 ? { capAdd } : {}),
+    ...(capDrop.length > 0 ? { capDrop } : {}),
+    ...(privileged ? { privileged } : {}),
+    ...(devices.length > 0 ? { devices } : {}),
+    ...(deviceAllow.length > 0 ? { deviceAllow } : {}),
+    limits,
     network: {
       mode: o.network ?? 'bridge',
       ...(o.ip !== undefined ? { ip: o.ip } : {}),

@@ -2,6 +2,7 @@ import { MONITOR_BIN } from '../paths.js';
 import { KernelError } from './errors.js';
 import { EINVAL } from './errno.js';
 import type { ExecRequest, SeccompProfile, SpawnRequest, StdioPlan } from './types.js';
+import { DEFAULT_CAPABILITIES, capabilityMask } from './caps.js';
 
 /**
  * Requests travel to C as one buffer of "key=value\0" records (parsed by
@@ -80,12 +81,17 @@ function addStdio(r: Records, stdio: StdioPlan): void {
   }
 }
 
-/** seccomp=1|0 and nnp=1|0; the stage's defaults when absent are 1 and 0. */
-function addConfinement(r: Records, c: { seccomp?: SeccompProfile; noNewPrivileges?: boolean }): void {
+const U64_MAX = (1n << 64n) - 1n;
+
+/** seccomp=1|0, nnp=1|0 and caps=HEX (the kept capabilities); the stage's defaults when absent are 1, 0 and none. */
+function addConfinement(r: Records, c: { seccomp?: SeccompProfile; noNewPrivileges?: boolean; capabilities?: bigint }): void {
   const profile: string = c.seccomp ?? 'default';
   if (profile !== 'default' && profile !== 'unconfined') throw invalid('seccomp is not default or unconfined', profile);
   r.add('seccomp', profile === 'default' ? '1' : '0');
   r.add('nnp', c.noNewPrivileges === true ? '1' : '0');
+  const caps = c.capabilities ?? capabilityMask(DEFAULT_CAPABILITIES);
+  if (typeof caps !== 'bigint' || caps < 0n || caps > U64_MAX) throw invalid('capabilities is not a 64-bit mask', String(caps));
+  r.add('caps', caps.toString(16));
 }
 
 export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): Buffer {
@@ -111,6 +117,7 @@ export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): B
     r.add('userns_size', String(size));
   }
   r.add('hostnet', req.shareHostNetwork ? '1' : '0');
+  r.add('mask', req.maskPaths === false ? '0' : '1');
   addConfinement(r, req);
   addStdio(r, req.stdio);
   r.add('exit', absolute('exitFile', req.exitFile));

@@ -92,6 +92,10 @@ export interface SpawnRequest {
   seccomp?: SeccompProfile;
   /** PR_SET_NO_NEW_PRIVS before exec: setuid bits and file capabilities grant nothing. Absent: false. */
   noNewPrivileges?: boolean;
+  /** Capabilities kept (bounding, effective, permitted), bit N = capability N. Absent: docker's default set (kernel/caps.ts). */
+  capabilities?: bigint;
+  /** runc's masked and read-only /proc and /sys paths. Absent: true; false only for --privileged. */
+  maskPaths?: boolean;
   stdio: StdioPlan;
   /** Absolute host path where the monitor writes the payload's exit status (decimal, 128+signal when killed) when it ends. */
   exitFile: string;
@@ -143,6 +147,7 @@ export interface ExecRequest {
   /** As SpawnRequest's: the container's, so that exec is no way around them. */
   seccomp?: SeccompProfile;
   noNewPrivileges?: boolean;
+  capabilities?: bigint;
   /** Default inherit: the caller's own fds 0,1,2. */
   stdio?: ExecStdioPlan;
 }

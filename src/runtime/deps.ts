@@ -1,5 +1,6 @@
 import { TsmError } from '../errors.js';
 import type { Limits } from '../config/limits.js';
+import type { DevicePlan } from '../systemd/properties.js';
 import type { ExecRequest, ParkedContainer, ParkedExec, SpawnRequest } from '../kernel/types.js';
 
 /**
@@ -21,13 +22,15 @@ export class AlreadyExistsError extends TsmError {
 }
 
 export interface ScopeManager {
-  startScope(unit: string, input: { description: string; pids: number[]; limits: Limits }): Promise<void>;
+  startScope(unit: string, input: { description: string; pids: number[]; limits: Limits; devices: DevicePlan }): Promise<void>;
   stopUnit(unit: string): Promise<void>;
   killUnit(unit: string, who: 'all' | 'main', signal: number): Promise<void>;
   resetFailedUnit(unit: string): Promise<void>;
   /** null when systemd does not know the unit. */
   unitState(unit: string): Promise<{ activeState: string; controlGroup: string } | null>;
   updateLimits(unit: string, limits: Limits): Promise<void>;
+  /** tsmachine@NAME.service: what the container adds to (or, privileged, removes from) the unit file's device policy. */
+  setServiceDevices(unit: string, devices: DevicePlan): Promise<void>;
   attachProcesses(unit: string, pids: number[]): Promise<void>;
 }
 

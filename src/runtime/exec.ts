@@ -6,6 +6,7 @@ import type { RuntimeDeps } from './deps.js';
 import { ContainerStateError } from './errors.js';
 import { isAlive } from './liveness.js';
 import { mergeEnv, payloadFor, type Payload } from './image-config.js';
+import { capabilitySet } from '../config/caps.js';
 
 /**
  * The caller's side of a -t session (the CLI's terminal): the size the new
@@ -82,6 +83,7 @@ export async function execInContainer(
       leaderPid: rt.initPid, argv, env: mergeEnv(base.env, extraEnv), cwd: base.cwd, ...(user ? { user } : {}),
       // The container's confinement, as its capabilities: exec is no way around them.
       seccomp: stored.spec.seccomp ?? 'default', noNewPrivileges: stored.spec.noNewPrivileges ?? false,
+      capabilities: capabilitySet(stored.spec.capAdd ?? [], stored.spec.capDrop ?? [], stored.spec.privileged ?? false),
       stdio: stdio.plan,
     });
   } finally {

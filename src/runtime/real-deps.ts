@@ -2,7 +2,7 @@ import { acquireLock, catchesSignal, execInContainer, kill, processStartTime, sd
 import { connectSystemBus, connectSystemdPrivate, type SystemBus } from '../systemd/bus.js';
 import { SystemdManager } from '../systemd/manager.js';
 import { Machined } from '../systemd/machined.js';
-import { scopeProperties, updateProperties } from '../systemd/properties.js';
+import { scopeProperties, serviceDeviceProperties, updateProperties } from '../systemd/properties.js';
 import { isBusError, ErrorNames, MachineExistsError, UnitExistsError } from '../systemd/errors.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readTextIfPresent } from '../quiet-fs.js';
@@ -77,6 +77,10 @@ async function systemdSession(): Promise<SystemdSession> {
       },
       // runtime=true: a transient unit's drop-in under /run, which daemon-reload re-reads.
       updateLimits: (unit, limits) => manager.setUnitProperties(unit, true, updateProperties(limits)),
+      setServiceDevices: async (unit, devices) => {
+        const props = serviceDeviceProperties(devices);
+        if (props.length > 0) await manager.setUnitProperties(unit, true, props);
+      },
       attachProcesses: (unit, pids) => manager.attachProcessesToUnit(unit, '', pids),
     },
     machines: {

@@ -60,7 +60,7 @@ export class Runtime {
     return fn().finally(() => lock.release());
   }
 
-  private prepare(name: string, flags: ContainerOptions) {
+  private prepare(name: string, flags: ContainerOptions, how: StartHow) {
     let options = flags, labels: OptionLabels = {};
     if (this.opts.settings) {
       const s = this.opts.settings(name, flags);
@@ -68,6 +68,9 @@ export class Runtime {
       labels = s.labels;
       for (const w of s.warnings) this.opts.warn?.(w);
     }
+    // A container created by tsmachine@NAME.service gets a user namespace,
+    // as nspawn@.service's -U; the settings file's PrivateUsers=no says otherwise.
+    if (how.keepUnit && options.privateUsers === undefined) options = { ...options, privateUsers: 'pick' };
     return prepareContainer(name, options, this.deps.network, this.opts.store, labels);
   }
 
@@ -91,7 +94,7 @@ export class Runtime {
   }
 
   private async startPinned(name: string, options: ContainerOptions | null, how: StartHow, bus: Promise<SystemdSession>): Promise<Started> {
-    const prepared = options ? this.prepare(name, options) : null;
+    const prepared = options ? this.prepare(name, options, how) : null;
     trace('prepared');
     requireSystemd();
     return this.withLock(name, async () => {

@@ -18,6 +18,8 @@ import { readRuntime } from '../state/container.js';
 import { readFileSync, rmSync } from 'node:fs';
 import { chownToRange, reserveIdRange } from './userns.js';
 import { unlinkIfPresent } from '../quiet-fs.js';
+import { devicePlan } from '../systemd/properties.js';
+import { capabilitySet } from '../config/caps.js';
 
 /** The unit this process runs in, from its cgroup path (…/tsmachine@web.service). */
 function ownUnit(): string | null {
@@ -92,7 +94,8 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       name,
       hostname: spec.hostname,
       rootfs: rootfsPlan(name, image),
-      binds: spec.binds,
+      // --device nodes are binds of the host's node into the container's /dev (as runc does under a user namespace, where mknod is refused).
+      binds: [...spec.binds, ...(spec.devices ?? []).map((d) => ({ source: d.source, target: d.target, readonly: false }))],
       argv: payload.argv,
       env: payload.env,
       cwd: payload.cwd,
@@ -101,6 +104,8 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       shareHostNetwork: deps.network.sharesHost(spec.network),
       seccomp: spec.seccomp ?? 'default',
       noNewPrivileges: spec.noNewPrivileges ?? false,
+      capabilities: capabilitySet(spec.capAdd ?? [], spec.capDrop ?? [], spec.privileged ?? false),
+      maskPaths: !spec.privileged,
       // journald's fallback for a line whose writer is gone before it reads the writer's cgroup
       stdio: opts.stdio.kind === 'journal' ? { ...opts.stdio, unit } : opts.stdio,
       exitFile: paths.exit,
@@ -139,18 +144,22 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       }
     };
 
-    // 3. the scope, holding init and its monitor, with the limits
+    // 3. the scope, holding init and its monitor, with the limits and the device policy
+    const devices = devicePlan(spec);
     if (opts.mode !== 'service') {
       await retryingStale(() => session.scopes.startScope(unit, {
         description: `tsmachine container ${name}`,
         pids: [parked.initPid, parked.monitorPid],
         limits: spec.limits,
+        devices,
       }));
       undo.push(`stop ${unit}`, () => session.scopes.stopUnit(unit));
-    } else if (Object.values(spec.limits).some((v) => v !== undefined)) {
+    } else {
       // tsmachine@NAME.service: the service's cgroup is the container's, so
-      // the limits go on it (runtime-only: the next start sets them again).
-      await session.scopes.updateLimits(unit, spec.limits);
+      // the limits and devices go on it (runtime-only: the next start sets
+      // them again). The unit file carries the base device policy.
+      if (Object.values(spec.limits).some((v) => v !== undefined)) await session.scopes.updateLimits(unit, spec.limits);
+      await session.scopes.setServiceDevices(unit, devices);
     }
 
     trace('scope');

@@ -17,6 +17,64 @@ export interface ScopeOptions {
   slice?: string;
   /** Hand the scope's cgroup subtree to us (the payload manages its own). */
   delegate?: boolean;
+  /** Absent: the container default (closed, with DEVICE_ALLOW_BASE). */
+  devices?: DevicePlan;
+}
+
+/**
+ * What devices a container's processes may open or create, enforced by
+ * systemd (on cgroup v2 a BPF device program on the scope, which the
+ * container's own sub-cgroups cannot widen). 'closed' admits systemd's
+ * standard pseudo devices (null, zero, full, random, urandom, tty, ptmx) and
+ * `allow`; 'auto' with an empty list is no policy at all (--privileged).
+ */
+export interface DevicePlan {
+  policy: 'closed' | 'auto';
+  allow: [path: string, access: string][];
+}
+
+/**
+ * nspawn's DeviceAllow= (nspawn-register.c, systemd-nspawn@.service): the
+ * tun device so that a VPN or PrivateNetwork= inside works, and the ptys of
+ * the container's own devpts for reading and writing, never creating them.
+ * units/tsmachine@.service carries the same lines.
+ */
+export const DEVICE_ALLOW_BASE: readonly [string, string][] = [['/dev/net/tun', 'rwm'], ['char-pts', 'rw']];
+
+/** nspawn's TasksMax= for a machine: a fork bomb inside stops there, not at the host's limit. */
+export const DEFAULT_TASKS_MAX = 16384n;
+
+/** The plan for a container: closed plus its --device/DeviceAllow= entries, or nothing at all when privileged. */
+export function devicePlan(c: { privileged?: boolean; devices?: readonly { source: string; access: string }[]; deviceAllow?: readonly { path: string; access: string }[] }): DevicePlan {
+  if (c.privileged) return { policy: 'auto', allow: [] };
+  return {
+    policy: 'closed',
+    allow: [
+      ...DEVICE_ALLOW_BASE.map(([p, a]): [string, string] => [p, a]),
+      ...(c.devices ?? []).map((d): [string, string] => [d.source, d.access]),
+      ...(c.deviceAllow ?? []).map((r): [string, string] => [r.path, r.access]),
+    ],
+  };
+}
+
+function deviceProperties(plan: DevicePlan): UnitProperty[] {
+  return [
+    ['DevicePolicy', { signature: 's', value: plan.policy }],
+    // a(ss): (path or char-/block-NAME, access). An empty array resets the list.
+    ['DeviceAllow', { signature: 'a(ss)', value: plan.allow.map(([p, a]) => [p, a]) }],
+  ];
+}
+
+/**
+ * tsmachine@NAME.service already carries the base policy (unit file); what a
+ * container adds goes on at start with SetUnitProperties(runtime): its
+ * devices (DeviceAllow appends), or for a privileged one no policy (auto and
+ * an empty list, which resets the unit file's).
+ */
+export function serviceDeviceProperties(plan: DevicePlan): UnitProperty[] {
+  if (plan.policy === 'auto') return deviceProperties(plan);
+  const extra = plan.allow.slice(DEVICE_ALLOW_BASE.length);
+  return extra.length > 0 ? [['DeviceAllow', { signature: 'a(ss)', value: extra.map(([p, a]) => [p, a]) }]] : [];
 }
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -28,9 +86,11 @@ const MAX_CPU = 8191;
  * - AddRef: it ties the unit's lifetime to this bus connection, and the CLI
  *   process that creates the scope exits while the container runs on.
  * - KillMode etc.: systemd's defaults for scopes are what we want.
+ * The device policy is there from the first instant: the init is parked
+ * when the scope is made, so nothing of the payload ever ran without it.
  */
 export function scopeProperties(opts: ScopeOptions): UnitProperty[] {
-  const { description, pids, limits = {}, slice = 'machine.slice', delegate = true } = opts;
+  const { description, pids, limits = {}, slice = 'machine.slice', delegate = true, devices = devicePlan({}) } = opts;
   if (pids.length === 0) throw new UnitPropertyError('PIDs', 'a scope needs at least one process (systemd refuses empty scopes)');
   for (const pid of pids) checkInt('PIDs', pid, 1, 0xffffffff);
   return [
@@ -49,7 +109,9 @@ export function scopeProperties(opts: ScopeOptions): UnitProperty[] {
     // handles it, so systemd's 90 s default would make terminate hang; 10 s
     // is docker's stop timeout.
     ['TimeoutStopUSec', { signature: 't', value: 10_000_000n }],
+    ...deviceProperties(devices),
     ...limitProperties(limits, false),
+    ...(limits.pids === undefined ? [['TasksMax', { signature: 't', value: DEFAULT_TASKS_MAX }] as UnitProperty] : []),
   ];
 }
 

@@ -61,6 +61,13 @@ test('systemctl enable --now tsmachine@httpd: active, the payload is the main pr
   assert.equal(Number(unitProperty(UNIT, 'MainPID')), leader, 'MainPID = machine leader');
   assert.match(exeOf(leader), /busybox$/, 'the main process is the payload (busybox httpd)');
   assert.equal(unitProperty(UNIT, 'Slice'), 'machine.slice');
+  // the unit file's device policy, as systemd-nspawn@.service's
+  assert.equal(unitProperty(UNIT, 'DevicePolicy'), 'closed');
+  assert.match(unitProperty(UNIT, 'DeviceAllow'), /char-pts rw/);
+  // created by the service: a private user namespace (nspawn@.service's -U), not the host's ids
+  const uidMap = readFileSync(`/proc/${leader}/uid_map`, 'utf8').trim().split(/\s+/).map(Number);
+  assert.equal(uidMap[0], 0);
+  assert.ok(uidMap[1]! > 0 && uidMap[2]! <= 65536, `uid_map of the payload is a private range: ${uidMap.join(' ')}`);
 
   // systemd-cgls of the unit lists the payload; no node process stays in the unit's cgroup
   const cgls = ok(await run('systemd-cgls', ['--no-pager', '-u', UNIT]), 'systemd-cgls');

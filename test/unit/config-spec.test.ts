@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { validateSpec, SpecError, machineNameProblem, type SpecEnvironment } from '../../src/config/spec.js';
 import { parseSize, parseCpus, parseCpuList, formatCpuList, formatSize } from '../../src/config/units.js';
 
-const env: SpecEnvironment = { onlineCpus: [0, 1], exists: (p) => p === '/srv/data' };
+const env: SpecEnvironment = { onlineCpus: [0, 1], exists: (p) => p === '/srv/data', deviceKind: (p) => (p === '/dev/sda' ? 'block' : p === '/dev/fuse' ? 'char' : p === '/srv/data' ? 'other' : null) };
 
 test('sizes use binary units and refuse nonsense', () => {
   const cases: [string, number | null | 'bad'][] = [

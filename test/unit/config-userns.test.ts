@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { overlaps, parsePrivateUsers, parseSubIds, pickRange, PICK_END, PICK_FIRST, PICK_SIZE } from '../../src/config/userns.js';
 import { SpecError, validateSpec } from '../../src/config/spec.js';
 
-const env = { onlineCpus: [0, 1], exists: () => true };
+const env = { onlineCpus: [0, 1], exists: () => true, deviceKind: () => null };
 
 test('--private-users: no, pick (and nspawn booleans), BASE[:SIZE]', () => {
   for (const t of ['no', 'false', 'off', '0']) assert.deepEqual(parsePrivateUsers(t), { ok: true, value: { mode: 'no' } }, t);

@@ -94,8 +94,12 @@ test('encodeSpawn passes the pty size', () => {
 });
 
 test('encodeExec', () => {
-  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/root' })), ['leader=42', 'argv=sh', 'cwd=/root', 'seccomp=1', 'nnp=0', 'stdio=inherit']);
-  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', stdio: { kind: 'fds', stdin: 7, stdout: 1, stderr: 2 } })).slice(5),
+  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/root' })), ['leader=42', 'argv=sh', 'cwd=/root', 'seccomp=1', 'nnp=0', 'caps=a80425fb', 'stdio=inherit']);
+  // the capability mask travels as hex; all 64 bits for --privileged; nothing outside 64 bits
+  assert.ok(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', capabilities: (1n << 64n) - 1n })).includes('caps=ffffffffffffffff'));
+  assert.ok(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', capabilities: 0n })).includes('caps=0'));
+  assert.throws(() => encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', capabilities: 1n << 64n }), KernelError);
+  assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', stdio: { kind: 'fds', stdin: 7, stdout: 1, stderr: 2 } })).slice(6),
     ['stdio=fds', 'fd0=7', 'fd1=1', 'fd2=2']);
   assert.throws(() => encodeExec({ leaderPid: 0, argv: ['sh'], env: [], cwd: '/' }), KernelError);
   // Not expressible in TypeScript, but a JS caller could try.

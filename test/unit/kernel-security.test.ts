@@ -45,6 +45,27 @@ describe('security baseline', { skip: skipReason() ?? false }, () => {
     for (const l of ['hostname=EPERM', 'mount=EPERM', 'bind80=ok', 'chown=ok']) assert.ok(r.out.split('\n').includes(l), `${l} in\n${r.out}`);
   });
 
+  test('the kept set is what the request says: --cap-add/--cap-drop and --privileged reach the stage', async () => {
+    const host = capsOf(readFileSync('/proc/self/status', 'utf8')).CapBnd ?? 0n;
+    const NET_ADMIN = 1n << 12n, MKNOD = 1n << 27n, SYS_ADMIN = 1n << 21n;
+    const custom = (DOCKER_CAPS | NET_ADMIN) & ~MKNOD;
+    const r = await run({ argv: ['sh', '-c', 'grep Cap /proc/self/status; mknod /tmp/n c 1 3 && echo mknod=ok || echo mknod=EPERM'], capabilities: custom });
+    assert.equal(capsOf(r.out).CapEff, custom & host, r.out);
+    assert.ok(r.out.split('\n').includes('mknod=EPERM'), r.out);
+    const all = await run({ argv: ['sh', '-c', 'grep Cap /proc/self/status; hostname other && echo hostname=changed'], capabilities: (1n << 64n) - 1n, maskPaths: false });
+    assert.equal(capsOf(all.out).CapEff, host, 'privileged: every capability the host has');
+    assert.ok((capsOf(all.out).CapEff ?? 0n) & SYS_ADMIN);
+    assert.ok(all.out.split('\n').includes('hostname=changed'), all.out);
+    const none = await run({ argv: ['sh', '-c', 'grep Cap /proc/self/status; chown 1:1 /root || echo chown=EPERM'], capabilities: 0n });
+    assert.equal(capsOf(none.out).CapEff, 0n);
+    assert.ok(none.out.split('\n').includes('chown=EPERM'), none.out);
+  });
+
+  test('masked paths are off only when asked (--privileged)', async () => {
+    const r = await run({ argv: ['sh', '-c', 'grep -c " /proc/keys " /proc/self/mountinfo || true'], maskPaths: false });
+    assert.equal(r.out.trim(), '0', `no mount over /proc/keys: ${r.out}`);
+  });
+
   test('sensitive /proc paths are masked or read-only', async () => {
     const script = [
       'for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do [ -e $p ] && echo $p=$(cat $p | wc -c); done',

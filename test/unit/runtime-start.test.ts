@@ -40,6 +40,7 @@ function recorder(failAt?: string, leftover?: 'unit' | 'machine', initReports?: 
           async resetFailedUnit() { /* nothing */ },
           async unitState() { return stale === 'unit' ? { activeState: 'active', controlGroup: '/x' } : null; },
           async updateLimits() { step('update'); },
+          async setServiceDevices(unit, d) { step(`service devices ${unit} ${d.policy} ${d.allow.map(([p, a]) => `${p}:${a}`).join(',')}`); },
           async attachProcesses() { step('attach'); },
         },
         machines: {
@@ -89,7 +90,7 @@ function recorder(failAt?: string, leftover?: 'unit' | 'machine', initReports?: 
 
 const image = { name: 'httpd', id: 'builtin:httpd', layers: ['/img/rootfs'], source: 'builtin' as const,
   config: { entrypoint: [], cmd: ['/bin/busybox', 'httpd', '-f'], env: [], workingDir: '/' } };
-const spec = (name: string) => validateSpec(name, { memory: '64M' }, { onlineCpus: [0], exists: () => true });
+const spec = (name: string) => validateSpec(name, { memory: '64M' }, { onlineCpus: [0], exists: () => true, deviceKind: () => null });
 
 test('start runs in nspawn order: park, network, scope, machined, state, release', async () => {
   const { deps, log } = recorder();
@@ -147,21 +148,31 @@ test("the spec's seccomp profile and no_new_privs reach the init and, from the s
   const seen: string[] = [];
   const { spawnContainer } = deps.kernel;
   deps.kernel.spawnContainer = (req) => {
-    seen.push(`spawn seccomp=${req.seccomp} nnp=${req.noNewPrivileges}`);
+    seen.push(`spawn seccomp=${req.seccomp} nnp=${req.noNewPrivileges} caps=${req.capabilities?.toString(16)} mask=${req.maskPaths}`);
     return spawnContainer(req);
   };
   deps.kernel.execInContainer = (req) => {
-    seen.push(`exec seccomp=${req.seccomp} nnp=${req.noNewPrivileges}`);
+    seen.push(`exec seccomp=${req.seccomp} nnp=${req.noNewPrivileges} caps=${req.capabilities?.toString(16)}`);
     return { pid: 200, release() { /* runs */ }, async wait() { return 0; }, abort() { /* unused */ } };
   };
-  const confined = validateSpec('conf', { seccomp: 'unconfined', noNewPrivileges: 'yes' }, { onlineCpus: [0], exists: () => true });
+  const confined = validateSpec('conf', { seccomp: 'unconfined', noNewPrivileges: 'yes' }, { onlineCpus: [0], exists: () => true, deviceKind: () => null });
   await startContainer(deps, confined, image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'conf' } });
   assert.equal(await execInContainer(deps, 'conf', { argv: ['id'], env: [] }, image, { interactive: true }), 0);
   await startContainer(deps, spec('plain'), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'plain' } });
   assert.equal(await execInContainer(deps, 'plain', { argv: ['id'], env: [] }, image, { interactive: true }), 0);
+  const env = { onlineCpus: [0], exists: () => true, deviceKind: () => 'char' as const };
+  const capped = validateSpec('capped', { capAdd: ['NET_ADMIN'], capDrop: ['CAP_MKNOD', 'chown'] }, env);
+  await startContainer(deps, capped, image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'capped' } });
+  assert.equal(await execInContainer(deps, 'capped', { argv: ['id'], env: [] }, image, { interactive: true }), 0);
+  const root = validateSpec('root', { privileged: 'yes' }, env);
+  await startContainer(deps, root, image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'root' } });
+  assert.equal(await execInContainer(deps, 'root', { argv: ['id'], env: [] }, image, { interactive: true }), 0);
+  // docker's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP
   assert.deepEqual(seen, [
-    'spawn seccomp=unconfined nnp=true', 'exec seccomp=unconfined nnp=true',
-    'spawn seccomp=default nnp=false', 'exec seccomp=default nnp=false',
+    'spawn seccomp=unconfined nnp=true caps=a80425fb mask=true', 'exec seccomp=unconfined nnp=true caps=a80425fb',
+    'spawn seccomp=default nnp=false caps=a80425fb mask=true', 'exec seccomp=default nnp=false caps=a80425fb',
+    'spawn seccomp=default nnp=false caps=a00435fa mask=true', 'exec seccomp=default nnp=false caps=a00435fa',
+    'spawn seccomp=unconfined nnp=false caps=ffffffffffffffff mask=false', 'exec seccomp=unconfined nnp=false caps=ffffffffffffffff',
   ]);
 });
 

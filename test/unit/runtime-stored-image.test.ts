@@ -15,7 +15,7 @@ const config = { entrypoint: [], cmd: ['/bin/sh'], env: ['A=1'], workingDir: '/'
 const idA = `sha256:${'a'.repeat(64)}`;
 const idB = `sha256:${'b'.repeat(64)}`;
 const diff = (c: string): string => `sha256:${c.repeat(64)}`;
-const spec = validateSpec('web', { image: 'app' }, { onlineCpus: [0], exists: () => true });
+const spec = validateSpec('web', { image: 'app' }, { onlineCpus: [0], exists: () => true, deviceKind: () => null });
 const storeImage = (id: string, layers: string[]): ResolvedImage =>
   ({ name: 'app', id, layers: layers.map((l) => `/store/l/${l.slice(7, 23)}`), config, source: 'store', diffIds: layers });
 

@@ -1,7 +1,8 @@
 /** Spec -> unit properties, unit names, journalctl arguments: pure tables. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuMask, cpuQuotaPerSecUSec, scopeProperties, unitNameForMachine, updateProperties, type UnitProperty } from '../../src/systemd/properties.js';
+import { cpuMask, cpuQuotaPerSecUSec, devicePlan, scopeProperties, serviceDeviceProperties, unitNameForMachine, updateProperties, type UnitProperty } from '../../src/systemd/properties.js';
+import { marshal } from '../../src/systemd/dbus/marshal.js';
 import { journalctlArgs } from '../../src/systemd/journal.js';
 import { formatAddress } from '../../src/systemd/machined.js';
 import { UnitPropertyError } from '../../src/systemd/errors.js';
@@ -37,6 +38,11 @@ test('a scope gets slice, PIDs, delegation, GC on failure, OOM continue, and no 
     ['CollectMode', { signature: 's', value: 'inactive-or-failed' }],
     ['OOMPolicy', { signature: 's', value: 'continue' }],
     ['TimeoutStopUSec', { signature: 't', value: 10_000_000n }],
+    // nspawn's device policy: nothing of the host's but the pseudo devices, its ptys and tun
+    ['DevicePolicy', { signature: 's', value: 'closed' }],
+    ['DeviceAllow', { signature: 'a(ss)', value: [['/dev/net/tun', 'rwm'], ['char-pts', 'rw']] }],
+    // nspawn's TasksMax for a machine, when no --pids-limit says otherwise
+    ['TasksMax', { signature: 't', value: 16384n }],
   ]);
   assert.ok(!props.some(([n]) => n === 'AddRef'), 'AddRef would tie the scope to the exiting CLI');
   const custom = byName(scopeProperties({ description: 'd', pids: [1, 2], slice: 'other.slice', delegate: false }));
@@ -72,7 +78,11 @@ test('limits become typed properties', () => {
   for (const [limits, want] of cases) assert.deepEqual(updateProperties(limits), want, JSON.stringify(limits));
   // scopes append the same limits after the fixed properties; an empty cpuset is simply omitted
   const scoped = scopeProperties({ description: 'd', pids: [1], limits: { memory: 1024, cpuset: [] } });
-  assert.deepEqual(scoped.slice(7), [['MemoryMax', { signature: 't', value: 1024n }]]);
+  assert.deepEqual(scoped.slice(9), [['MemoryMax', { signature: 't', value: 1024n }], ['TasksMax', { signature: 't', value: 16384n }]]);
+  // an explicit limit replaces the default, infinity included
+  const unlimited = byName(scopeProperties({ description: 'd', pids: [1], limits: { pids: Infinity } }));
+  assert.deepEqual(unlimited.get('TasksMax'), { signature: 't', value: (1n << 64n) - 1n });
+  assert.equal(scopeProperties({ description: 'd', pids: [1], limits: { pids: 5 } }).filter(([n]) => n === 'TasksMax').length, 1);
   for (const bad of [{ memory: 0 }, { memory: 1.5 }, { pids: -1 }, { ioWeight: 0 }, { ioWeight: 10001 }]) {
     assert.throws(() => updateProperties(bad), (e: unknown) => e instanceof UnitPropertyError && e instanceof TsmError && e.module === 'systemd', JSON.stringify(bad));
   }
@@ -109,4 +119,28 @@ test('machined addresses are formatted (IPv6 in short form)', () => {
   assert.deepEqual(formatAddress(10, v6('20010db8000000010000000000000001')), { family: 'inet6', address: '2001:db8:0:1::1' });
   assert.deepEqual(formatAddress(10, v6('20010db8000100010001000100010001')), { family: 'inet6', address: '2001:db8:1:1:1:1:1:1' });
   assert.throws(() => formatAddress(2, new Uint8Array(16)), TsmError);
+});
+
+test('device plans: closed plus --device and DeviceAllow= entries, or no policy when privileged; a(ss) on the wire', () => {
+  const cases: [Parameters<typeof devicePlan>[0], ReturnType<typeof devicePlan>][] = [
+    [{}, { policy: 'closed', allow: [['/dev/net/tun', 'rwm'], ['char-pts', 'rw']] }],
+    [
+      { devices: [{ source: '/dev/sda', access: 'r' }], deviceAllow: [{ path: 'char-usb_device', access: 'rw' }] },
+      { policy: 'closed', allow: [['/dev/net/tun', 'rwm'], ['char-pts', 'rw'], ['/dev/sda', 'r'], ['char-usb_device', 'rw']] },
+    ],
+    [{ privileged: true, devices: [{ source: '/dev/sda', access: 'r' }] }, { policy: 'auto', allow: [] }],
+  ];
+  for (const [spec, want] of cases) assert.deepEqual(devicePlan(spec), want, JSON.stringify(spec));
+  const scope = byName(scopeProperties({ description: 'd', pids: [1], devices: devicePlan({ devices: [{ source: '/dev/fuse', access: 'rwm' }] }) }));
+  assert.deepEqual(scope.get('DeviceAllow'), { signature: 'a(ss)', value: [['/dev/net/tun', 'rwm'], ['char-pts', 'rw'], ['/dev/fuse', 'rwm']] });
+  const priv = byName(scopeProperties({ description: 'd', pids: [1], devices: devicePlan({ privileged: true }) }));
+  assert.deepEqual(priv.get('DevicePolicy'), { signature: 's', value: 'auto' });
+  assert.deepEqual(priv.get('DeviceAllow'), { signature: 'a(ss)', value: [] });
+  // the service's unit file has the base: only what the container adds goes on, or the reset
+  assert.deepEqual(serviceDeviceProperties(devicePlan({})), []);
+  assert.deepEqual(serviceDeviceProperties(devicePlan({ devices: [{ source: '/dev/fuse', access: 'rw' }] })), [['DeviceAllow', { signature: 'a(ss)', value: [['/dev/fuse', 'rw']] }]]);
+  assert.deepEqual(serviceDeviceProperties(devicePlan({ privileged: true })), [['DevicePolicy', { signature: 's', value: 'auto' }], ['DeviceAllow', { signature: 'a(ss)', value: [] }]]);
+  // the variant marshals as systemd expects: an array of (ss) structs
+  const bytes = marshal('a(sv)', [[['DeviceAllow', { signature: 'a(ss)', value: [['char-pts', 'rw']] }]]]);
+  assert.ok(Buffer.from(bytes).includes(Buffer.from('a(ss)')) && Buffer.from(bytes).includes(Buffer.from('char-pts')));
 });

@@ -21,7 +21,7 @@ export const update: Command = {
     // The same validation as at creation, so `update` accepts exactly what `start` does.
     const parsed = validateSpec(name, {
       ...(cpus !== undefined ? { cpus } : {}), ...(memory !== undefined ? { memory } : {}), ...(pids !== undefined ? { pidsLimit: pids } : {}),
-    }, { onlineCpus: [], exists: () => true }).limits;
+    }, { onlineCpus: [], exists: () => true, deviceKind: () => null }).limits;
     const limits: Limits = { ...parsed };
     // "infinity" lifts a limit: pass it on as an explicit "no limit".
     if (memory !== undefined && parsed.memory === undefined) limits.memory = Infinity;

@@ -2,6 +2,8 @@ import { net } from '../../builtins.js';
 import { InvalidValue } from './error.js';
 import { parseBoolean, parseSeccomp, parseUser, type Parsed } from '../units.js';
 import { parsePrivateUsers } from '../userns.js';
+import { capabilityName } from '../caps.js';
+import { parseDevice, parseDeviceRule } from '../devices.js';
 import { splitWords } from './words.js';
 
 /**
@@ -177,3 +179,19 @@ export function ioWeight(v: string): string {
   if (!(n >= 1 && n <= 10000)) throw new InvalidValue(`${q(v)} is not a weight between 1 and 10000`);
   return v;
 }
+
+/**
+ * Capability=/DropCapability=: nspawn's space-separated names (CAP_ prefix
+ * optional, "all"), kept as written for config/spec.ts.
+ */
+export function capabilities(v: string): string[] {
+  const items = splitWords(v);
+  for (const c of items) if (capabilityName(c) === null) throw new InvalidValue(`${q(c)} is not a capability`);
+  return items;
+}
+
+/** Device=: as --device, "HOST[:CONTAINER][:rwm]" (whether HOST exists is checked when the container is made). */
+export const device = (v: string): string[] => [checked(v, parseDevice(v), () => v)];
+
+/** DeviceAllow=: systemd's "PATH [rwm]". */
+export const deviceRule = (v: string): string[] => [checked(v, parseDeviceRule(v), () => v)];
