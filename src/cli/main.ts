@@ -1,6 +1,6 @@
 import { TsmError, UsageError } from '../errors.js';
 import { trace } from '../runtime/trace.js';
-import { loadedAddon } from '../kernel/addon.js';
+import { bindingLoaded, exitNowIfLoaded } from '../kernel/exit.js';
 import { formatOptions, parseArgs, flag } from './args.js';
 import { printErr, printOut } from './output.js';
 import type { Command, CommandContext } from './command.js';
@@ -76,12 +76,11 @@ async function main(argv: string[]): Promise<number> {
 const OWN_NODE_FLAGS = /^--(jitless|no-expose-wasm|preserve-symlinks-main)$/;
 
 function exit(code: number): never {
-  const native = loadedAddon();
   const teardownMatters = process.execArgv.some((f) => !OWN_NODE_FLAGS.test(f)) || process.env.NODE_V8_COVERAGE !== undefined;
-  if (native && !teardownMatters && !process.getActiveResourcesInfo().some((r) => r.endsWith('WriteWrap'))) {
+  if (bindingLoaded() && !teardownMatters && !process.getActiveResourcesInfo().some((r) => r.endsWith('WriteWrap'))) {
     process.exitCode = code;
     process.emit('exit', code);
-    native.exitNow(code);
+    exitNowIfLoaded(code);
   }
   process.exit(code);
 }

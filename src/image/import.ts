@@ -15,9 +15,9 @@ import type { ProgressFn } from './progress.js';
 import { checkName, writeRecord, type ImageRecord, type LayerRecord } from './records.js';
 import { Scratch } from './scratch.js';
 import { openSource } from './source.js';
+import { STDIN } from './stdin.js';
 import { spoolInput } from './spool.js';
 import { sanitizeName, storePaths, type StorePaths } from './store-paths.js';
-import { STDIN } from './store.js';
 import { tarStream } from './tar-writer.js';
 
 export interface ImportOptions {

@@ -16,8 +16,7 @@ import type { ImportOptions } from './import.js';
  */
 export type { ImportOptions } from './import.js';
 
-/** SOURCE "-": the archive comes on stdin. */
-export const STDIN = '-';
+export { STDIN } from './stdin.js';
 
 /**
  * Import lives in import.ts and loads on first use: with it come tar,

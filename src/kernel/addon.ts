@@ -113,9 +113,22 @@ export function nativeAddon(): Addon {
   return addon;
 }
 
-/** The binding if something already loaded it, else null (never loads it). */
-export function loadedAddon(): Addon | null {
-  return addon;
+/** One transaction through libnftables in this process; null when libnftables.so.1 is not installed. */
+export function nftRunInProcess(commands: string, json: boolean): NftOutcome | null {
+  return nativeAddon().nftRun(commands, json);
+}
+
+/** Whether something already loaded the binding (never loads it). */
+export function bindingLoaded(): boolean {
+  return addon !== null;
+}
+
+/**
+ * _exit(2) without Node's teardown, when the binding is already loaded (a
+ * runtime verb loaded it); returns when it is not, and then nothing happened.
+ */
+export function exitNowIfLoaded(code: number): void {
+  if (addon) addon.exitNow(code);
 }
 
 export function failure(r: StageResult): KernelError {

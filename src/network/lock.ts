@@ -1,9 +1,7 @@
-import { nativeAddon } from '../kernel/addon.js';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sleep } from '../sleep.js';
-import { EINTR, EWOULDBLOCK } from '../kernel/errno.js';
-import { LOCK_EX, LOCK_NB, LOCK_UN } from '../kernel/fsops.js';
+import { flock, LOCK_EX, LOCK_NB } from '../kernel/fsops.js';
 import { NetworkError } from './errors.js';
 
 /**
@@ -18,21 +16,13 @@ export async function withLock<T>(path: string, fn: () => T | Promise<T>, timeou
   try {
     const deadline = Date.now() + timeoutMs;
     let delay = 1;
-    for (;;) {
-      const r = nativeAddon().flock(fd, LOCK_EX | LOCK_NB);
-      if (r === 0) break;
-      const e = -r;
-      if (e !== EWOULDBLOCK && e !== EINTR) throw new NetworkError(`flock(${path}): errno ${e}`);
+    while (!flock(fd, LOCK_EX | LOCK_NB, path)) {
       if (Date.now() > deadline) throw new NetworkError(`timed out after ${timeoutMs} ms waiting for the lock ${path}`);
       await sleep(delay);
       delay = Math.min(delay * 2, 20);
     }
-    try {
-      return await fn();
-    } finally {
-      nativeAddon().flock(fd, LOCK_UN);
-    }
+    return await fn();
   } finally {
-    closeSync(fd);
+    closeSync(fd); // the only fd: closing it drops the lock
   }
 }

@@ -1,7 +1,7 @@
 import { childProcess } from '../builtins.js';
 import { existsSync } from 'node:fs';
 import { NetworkError } from './errors.js';
-import { nativeAddon, type NftOutcome } from '../kernel/addon.js';
+import { nftRunInProcess, type NftOutcome } from '../kernel/index.js';
 import { type TableListing, parseListing } from './nft.js';
 
 /** Debian installs nft in /usr/sbin, which a non-login PATH may lack. */
@@ -37,7 +37,7 @@ function execNft(commands: string, json: boolean): Promise<NftOutcome> {
  * nf_tables in the caller's own netns: no namespace change in Node.
  */
 async function nft(commands: string, json = false): Promise<NftOutcome> {
-  return nativeAddon().nftRun(commands, json) ?? (await execNft(commands, json));
+  return nftRunInProcess(commands, json) ?? (await execNft(commands, json));
 }
 
 /** The first line of nft's complaint, for a one-line error. */

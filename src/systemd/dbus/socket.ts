@@ -1,4 +1,4 @@
-import { nativeAddon, type SocketReader } from '../../kernel/addon.js';
+import { refReader, sendAll, shutdownSocket, startReader, unixConnect, type SocketReader } from '../../kernel/socket.js';
 import { errnoName } from '../../kernel/errors.js';
 import { EPIPE } from '../../kernel/errno.js';
 import { asciiBytes } from './bytes.js';
@@ -27,7 +27,7 @@ export class BusSocket {
   private constructor(private readonly fd: number) {
     let resolveEnded: () => void = () => {};
     this.ended = new Promise((resolve) => { resolveEnded = resolve; });
-    this.reader = nativeAddon().startReader(fd, (chunk, errno) => {
+    this.reader = startReader(fd, (chunk, errno) => {
       if (chunk) return this.onData(chunk);
       if (chunk === undefined) return this.onTick();
       this.done = true;
@@ -38,7 +38,7 @@ export class BusSocket {
 
   /** Connects now (no event-loop turn needed). */
   static connect(path: string, address: string): BusSocket {
-    const fd = nativeAddon().unixConnect(asciiBytes(path) ?? Buffer.from(path));
+    const fd = unixConnect(asciiBytes(path) ?? Buffer.from(path));
     if (fd < 0) throw new DBusConnectionError(`cannot connect to ${path.replace('\0', '@')}: ${errnoName(-fd)}`, address);
     return new BusSocket(fd);
   }
@@ -46,17 +46,17 @@ export class BusSocket {
   /** Sends all of data now; 0, or the errno that ended the connection. */
   write(data: Uint8Array): number {
     if (this.done) return EPIPE;
-    const r = nativeAddon().sendAll(this.fd, data);
+    const r = sendAll(this.fd, data);
     return r < 0 ? -r : 0;
   }
 
   /** Keep the process alive while the socket is open (the default), or not. */
   ref(on: boolean): void {
-    if (!this.done) nativeAddon().refReader(this.reader, on);
+    if (!this.done) refReader(this.reader, on);
   }
 
   /** Ends both directions; onEnd and `ended` follow. */
   shutdown(): void {
-    if (!this.done) nativeAddon().shutdownSocket(this.fd);
+    if (!this.done) shutdownSocket(this.fd);
   }
 }
