@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import type { OptionSpec, Parsed } from './args.js';
+import { machineNameProblem } from '../config/spec.js';
+import { str, type OptionSpec, type Parsed } from './args.js';
 
 /** Shared by every verb: how it parses and what it needs from the process. */
 export interface CommandContext {
@@ -29,5 +30,24 @@ export function containerName(p: Parsed, ctx: CommandContext, opts: { only?: boo
   if (!name) throw new UsageError('a container name is required');
   ctx.subject = name;
   if (opts.only && p.positionals.length > 1) throw new UsageError(`unexpected argument '${p.positionals[1]}'`);
+  return name;
+}
+
+/** stop's and restart's grace period before SIGKILL. */
+export const TIME_OPTION: OptionSpec = { long: 'time', short: 't', kind: 'value', arg: 'S', help: 'seconds to wait before SIGKILL (default 10)' };
+
+/** The --time value in seconds (default 10, docker's). */
+export function stopSeconds(p: Parsed): number {
+  const text = str(p, 'time');
+  if (text === undefined) return 10;
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new UsageError(`--time '${text}' is not a number of seconds`);
+  return Number(text);
+}
+
+/** A NAME that must be a valid machine name before anything is asked of systemd (tsmachine@NAME.service is made from it). */
+export function machineNameArg(p: Parsed, ctx: CommandContext): string {
+  const name = containerName(p, ctx, { only: true });
+  const problem = machineNameProblem(name);
+  if (problem) throw new UsageError(problem);
   return name;
 }

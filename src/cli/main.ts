@@ -6,13 +6,21 @@ import { printErr, printOut } from './output.js';
 import type { Command, CommandContext } from './command.js';
 import { start } from './commands/start.js';
 import { run } from './commands/run.js';
-import { stop, kill, rm, restart } from './commands/simple.js';
+import { stop } from './commands/stop.js';
+import { kill } from './commands/kill.js';
+import { rm } from './commands/rm.js';
+import { restart } from './commands/restart.js';
 import { exec } from './commands/exec.js';
 import { listCmd, status } from './commands/inspect.js';
 import { logs } from './commands/logs.js';
 import { update } from './commands/update.js';
-import { images, importCmd, rmi, image } from './commands/images.js';
-import { config, enable, disable } from './commands/service.js';
+import { images } from './commands/images.js';
+import { importCmd } from './commands/import.js';
+import { rmi } from './commands/rmi.js';
+import { image } from './commands/image.js';
+import { config } from './commands/config.js';
+import { enable } from './commands/enable.js';
+import { disable } from './commands/disable.js';
 
 /** Exit status when tsmachine itself fails (docker/podman use the same). */
 const EXIT_FAILURE = 125;

@@ -9,7 +9,6 @@ import type { Scratch } from './scratch.js';
 import { decompressToFile } from './spool.js';
 import { TarIndex } from './tar-index.js';
 
-
 /**
  * What `tsmachine import SOURCE` was given, told apart by content, not by
  * file name: an OCI layout has oci-layout/index.json, a docker-archive has a

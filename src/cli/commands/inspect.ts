@@ -5,11 +5,7 @@ import { formatSize } from '../../config/units.js';
 import { loadRuntime } from '../runtime-loader.js';
 import { imageLabel, storeIdsByName } from '../image-label.js';
 import type { ContainerStatus } from '../../runtime/inspect.js';
-
-function table(rows: string[][]): string[] {
-  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd());
-}
+import { formatTable } from '../table.js';
 
 function limitsText(s: ContainerStatus): string {
   const l = s.limits, parts: string[] = [];
@@ -39,7 +35,7 @@ export const listCmd: Command = {
       const state = s.state === 'stopped' && s.exitCode !== null ? `stopped (${s.exitCode})` : s.state;
       rows.push([s.name, state, s.leader?.toString() ?? '-', imageLabel(s.image, s.imageId, ids.get(s.image) ?? null), s.addresses.join(',') || '-', limitsText(s), s.unit]);
     }
-    for (const line of table(rows)) ctx.out(line);
+    for (const line of formatTable(rows)) ctx.out(line);
     return 0;
   },
 };

@@ -1,0 +1,3 @@
+import { systemctlVerb } from './systemctl-verb.js';
+
+export const enable = systemctlVerb('enable');
