@@ -16,7 +16,7 @@ import { checkPortsFree } from './ports.js';
 import { removeContainerRules } from './rules.js';
 import { chooseSubnet, readHostRoutes } from './subnet.js';
 import { sysctl } from './sysctl.js';
-import type { UndoStack } from './undo.js';
+import type { UndoStack } from '../basic/undo.js';
 
 export interface ContainerRef {
   name: string;
@@ -98,7 +98,7 @@ export async function setupBridge(cfg: NetworkConfig, plan: NetworkPlan, c: Cont
     resolvConf: resolvConfFor(plan.dns, false),
     hosts: buildHosts(c.hostname, c.name, address),
     undo: async () => {
-      await undo.run();
+      await undo.unwind();
     },
   };
 }

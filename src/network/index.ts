@@ -13,7 +13,7 @@ import { setupL2 } from './l2.js';
 import { checkNoLiveLease } from './lease.js';
 import type { NetworkPlan, NetworkResult } from './plan.js';
 import { teardownNetwork } from './teardown.js';
-import { UndoStack } from './undo.js';
+import { UndoStack } from '../basic/undo.js';
 
 export { NetworkError } from './errors.js';
 export { parseNetworkOptions, type NetworkOptions } from './options.js';
@@ -45,7 +45,7 @@ export async function setupNetwork(plan: NetworkPlan, c: ContainerRef): Promise<
     if (checkNoLiveLease(cfg, c.name)) await teardownNetwork(c.name);
     return plan.mode === 'bridge' ? await setupBridge(cfg, plan, c, undo) : await setupL2(cfg, plan, c, undo);
   } catch (e) {
-    await undo.run();
+    await undo.unwind();
     throw asNetworkError(e, c.name);
   }
 }

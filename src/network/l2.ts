@@ -8,7 +8,7 @@ import { type Cidr, contains, formatIpv4, maskOf, parseIpv4 } from './ipv4.js';
 import { releaseLease } from './lease.js';
 import type { NetworkPlan, NetworkResult } from './plan.js';
 import { readHostRoutes } from './subnet.js';
-import type { UndoStack } from './undo.js';
+import type { UndoStack } from '../basic/undo.js';
 
 /**
  * The gateway for an L2 container: the host's default route through PARENT,
@@ -59,7 +59,7 @@ export async function setupL2(cfg: NetworkConfig, plan: NetworkPlan, c: Containe
     resolvConf: resolvConfFor(plan.dns, false),
     hosts: buildHosts(c.hostname, c.name, address),
     undo: async () => {
-      await undo.run();
+      await undo.unwind();
     },
   };
 }

@@ -11,7 +11,7 @@ import { ContainerStateError, StartError } from './errors.js';
 import { payloadFor } from './image-config.js';
 import { storedImageOf } from './stored-image.js';
 import { cleanStale, cleanStaleRegistrations } from './stale.js';
-import { UndoStack } from './undo.js';
+import { UndoStack } from '../basic/undo.js';
 import { isAlive } from './liveness.js';
 import { trace } from './trace.js';
 import { readRuntime } from '../state/container.js';

@@ -1,8 +1,10 @@
 /**
- * Each step of a start registers how to take itself back; a failure unwinds
- * them in reverse (nspawn and runc do the same by hand). Undo errors are
- * collected, never thrown over the original failure, which is what the user
- * needs to see.
+ * Each step of a start (the runtime's, the network's) registers how to take
+ * itself back; a failure unwinds them in reverse (nspawn and runc do the
+ * same by hand). Each step runs at most once, and one failing step does not
+ * stop the others: leaving less behind beats stopping at the first problem.
+ * Undo errors are collected, never thrown over the original failure, which
+ * is what the user needs to see.
  */
 export class UndoStack {
   private readonly steps: { label: string; fn: () => unknown }[] = [];
