@@ -32,8 +32,9 @@
 /* Bounds for the container's tmpfs mounts, so a payload filling /tmp or
  * /dev/shm (or their inodes, which are kernel memory outside size=) cannot
  * take the host's memory: nspawn's limits for a guest's /tmp and /dev/shm
- * (percentages are of the host's RAM). /run holds sockets and pid files:
- * 64 MB and 64k inodes. Pages are charged to the scope's memory limit too. */
+ * (percentages are of the host's RAM). /run holds sockets and pid files,
+ * /dev a few nodes: 64 MB and 64k inodes. Pages are charged to the scope's
+ * memory limit too. */
 #define TMPFS_NESTED ",size=10%,nr_inodes=400k"
 #define TMPFS_RUN ",size=65536k,nr_inodes=64k"
 
@@ -203,7 +204,7 @@ static void mount_dev(struct init_ctx *c)
 	};
 	char host[32], path[32], tty[64];
 
-	dir_mount(c, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+	dir_mount(c, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755" TMPFS_RUN);
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		strcpy(host, "/dev/");
 		strcat(host, nodes[i]);

@@ -115,16 +115,18 @@ describe('container defaults (init stage)', { skip: skipReason() ?? false }, () 
     f.cleanup();
   });
 
-  test('/tmp and /dev/shm are bounded (10% of RAM, 400k inodes), /run to 64 MB and 64k inodes', async () => {
-    const r = await runCaptured(f, { argv: ['sh', '-c', 'grep -E "^[^ ]+ /(tmp|run|dev/shm) tmpfs" /proc/mounts'] });
+  test('/tmp and /dev/shm are bounded (10% of RAM, 400k inodes), /run and /dev to 64 MB and 64k inodes', async () => {
+    const r = await runCaptured(f, { argv: ['sh', '-c', 'grep -E "^[^ ]+ /(tmp|run|dev|dev/shm) tmpfs" /proc/mounts'] });
     assert.equal(r.code, 0, r.out);
     const opts = (mnt: string): string => r.out.split('\n').find((l) => l.split(' ')[1] === mnt)?.split(' ')[3] ?? '';
     for (const mnt of ['/tmp', '/dev/shm']) {
       assert.match(opts(mnt), /(^|,)size=\d+k(,|$)/, `${mnt}: ${opts(mnt)}`);
       assert.match(opts(mnt), /(^|,)nr_inodes=409600(,|$)/, `${mnt}: ${opts(mnt)}`);
     }
-    assert.match(opts('/run'), /(^|,)size=65536k(,|$)/, opts('/run'));
-    assert.match(opts('/run'), /(^|,)nr_inodes=65536(,|$)/, opts('/run'));
+    for (const mnt of ['/run', '/dev']) {
+      assert.match(opts(mnt), /(^|,)size=65536k(,|$)/, `${mnt}: ${opts(mnt)}`);
+      assert.match(opts(mnt), /(^|,)nr_inodes=65536(,|$)/, `${mnt}: ${opts(mnt)}`);
+    }
   });
 
   test('/proc/interrupts reads empty; the rest of /proc still reads', async () => {
