@@ -67,8 +67,8 @@ int tsm_open_in_root_walk(int rootfd, const char *path, int flags)
 	int cur = rootfd, depth = 0, links = 0;
 	struct stat st;
 
-	if (strlen(path) >= sizeof(rest)) {
-		errno = ENAMETOOLONG;
+	if (!*path || strlen(path) >= sizeof(rest)) {
+		errno = *path ? ENAMETOOLONG : ENOENT; /* as open("") */
 		return -1;
 	}
 	strcpy(rest, path);
