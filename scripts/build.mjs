@@ -5,6 +5,7 @@
 //                        run by bin/tsmachine.cjs with a V8 code cache
 //   native/build/     libtsmachine.so and tsm-monitor (make -C native)
 //   build/images/httpd   the built-in image, made from Debian's busybox-static
+//   build/test/fixtures/seccomp-probe   static, for the integration tests
 // Plain Node (18+) with no dependencies beyond the project's devDependencies.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -62,6 +63,15 @@ if (want('bundle')) timed('esbuild → dist/tsmachine.cjs', () => {
 if (want('native') && existsSync(join(ROOT, 'native/Makefile'))) timed('make -C native', () => run('make', ['-s', '-C', 'native']));
 
 if (want('image')) timed('built-in image httpd', buildHttpdImage);
+
+// The seccomp probe, static, for the integration tests: the test VM has no
+// compiler (the host unit tests build their own copy).
+if (want('fixtures')) timed('test fixture seccomp-probe', () => {
+  const out = join(ROOT, 'build/test/fixtures/seccomp-probe');
+  mkdirSync(dirname(out), { recursive: true });
+  const r = spawnSync('gcc', ['-static', '-O2', '-o', out, join(ROOT, 'test/fixtures/seccomp-probe.c')], { stdio: 'inherit' });
+  if (r.status !== 0) console.error('build: no static seccomp probe (gcc with a static libc); test/integration/security-defaults will fail');
+});
 
 /** True when the ELF file has no PT_INTERP header, i.e. runs without a dynamic loader. */
 function isStaticElf(path) {

@@ -18,9 +18,12 @@
 #define NAPI_VERSION 8
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -553,6 +556,83 @@ static napi_value js_seccomp_program(napi_env env, napi_callback_info info)
 	return out;
 }
 
+/* openInRoot(root, path, walk): the host path that path names with root as
+ * "/", or -errno; walk: resolve as on kernels without openat2. For tests. */
+static napi_value js_open_in_root(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3], out = NULL;
+	bool walk = false;
+	if (!args(env, info, 3, argv) || napi_get_value_bool(env, argv[2], &walk) != napi_ok)
+		return NULL;
+	char *root = arg_str(env, argv[0]), *path = root ? arg_str(env, argv[1]) : NULL;
+	if (!path) {
+		free(root);
+		return NULL;
+	}
+	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1;
+	if (rootfd >= 0)
+		fd = walk ? tsm_open_in_root_walk(rootfd, path, O_PATH) : tsm_open_in_root(rootfd, path, O_PATH);
+	int err = errno;
+	free(root);
+	free(path);
+	if (rootfd >= 0)
+		close(rootfd);
+	if (fd < 0)
+		return num(env, -err);
+	char link[32], buf[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		return num(env, -err);
+	napi_create_string_utf8(env, buf, (size_t)n, &out);
+	return out;
+}
+
+struct cpu_paths {
+	napi_env env;
+	napi_value list;
+	uint32_t n;
+};
+
+static int add_cpu_path(int rootfd, const char *path, void *arg)
+{
+	(void)rootfd;
+	struct cpu_paths *c = arg;
+	napi_value v;
+	napi_create_string_utf8(c->env, path, NAPI_AUTO_LENGTH, &v);
+	napi_set_element(c->env, c->list, c->n++, v);
+	return 0;
+}
+
+/* cpuPaths(root, cpudir, tail): what mask.c masks per CPU under a rootfs
+ * (cpudir/cpuN + tail, those that exist), or -errno. For tests. */
+static napi_value js_cpu_paths(napi_env env, napi_callback_info info)
+{
+	napi_value argv[3];
+	if (!args(env, info, 3, argv))
+		return NULL;
+	char *root = arg_str(env, argv[0]), *dir = root ? arg_str(env, argv[1]) : NULL;
+	char *tail = dir ? arg_str(env, argv[2]) : NULL;
+	struct cpu_paths c = {env, NULL, 0};
+	int r = -1, err = 0;
+	if (tail) {
+		napi_create_array(env, &c.list);
+		int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		r = rootfd < 0 ? -1 : tsm_each_cpu_path(rootfd, dir, tail, add_cpu_path, &c);
+		err = errno;
+		if (rootfd >= 0)
+			close(rootfd);
+	}
+	free(root);
+	free(dir);
+	free(tail);
+	if (!tail)
+		return NULL;
+	return r < 0 ? num(env, -err) : c.list;
+}
+
 /* ---- the module ------------------------------------------------------- */
 
 NAPI_MODULE_INIT()
@@ -589,6 +669,8 @@ NAPI_MODULE_INIT()
 		{"nlNetnsConfigure", js_nl_netns_configure},
 		{"nftRun", js_nft_run},
 		{"seccompProgram", js_seccomp_program},
+		{"openInRoot", js_open_in_root},
+		{"cpuPaths", js_cpu_paths},
 		{"unixConnect", js_unix_connect},
 		{"sendAll", js_send_all},
 		{"startReader", js_start_reader},

@@ -24,6 +24,14 @@ void tsm_exec_abort(int pid, int stage_pid, int syncfd);
 struct sock_filter;
 int tsm_seccomp_program(struct sock_filter *out, unsigned int max);
 
+/* rootfs.c and mask.c, for tests: a path resolved with the rootfs as "/"
+ * (through openat2, or the walk used without it), and the per-CPU paths
+ * mask.c covers. */
+int tsm_open_in_root(int rootfd, const char *path, int flags);
+int tsm_open_in_root_walk(int rootfd, const char *path, int flags);
+int tsm_each_cpu_path(int rootfd, const char *cpudir, const char *tail,
+		      int (*each)(int rootfd, const char *path, void *arg), void *arg);
+
 /* util.c */
 int tsm_wait(int pid);
 int tsm_remove_tree(const char *path);

@@ -29,6 +29,15 @@
 
 #define JOURNAL_STDOUT "/run/systemd/journal/stdout"
 
+/* Bounds for the container's tmpfs mounts, so a payload filling /tmp or
+ * /dev/shm (or their inodes, which are kernel memory outside size=) cannot
+ * take the host's memory: nspawn's limits for a guest's /tmp and /dev/shm
+ * (percentages are of the host's RAM). /run holds sockets and pid files,
+ * /dev a few nodes: 64 MB and 64k inodes. Pages are charged to the scope's
+ * memory limit too. */
+#define TMPFS_NESTED ",size=10%,nr_inodes=400k"
+#define TMPFS_RUN ",size=65536k,nr_inodes=64k"
+
 struct init_ctx {
 	const struct tsm_config *cfg;
 	int sync;
@@ -152,7 +161,7 @@ static void mount_proc_sys(struct init_ctx *c)
 			      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 		/* sysfs refuses a fresh mount when we do not own the network
 		 * namespace; a read-only bind of the host's is the fallback
-		 * (its submounts stay as they are). */
+		 * (its submounts read-only too, where mount_setattr exists). */
 		if (tsm_bind_in_root(c->rootfd, "/sys", "/sys", 1, &step) < 0)
 			FAIL(c, "mount", "sysfs", "/sys");
 	}
@@ -195,7 +204,7 @@ static void mount_dev(struct init_ctx *c)
 	};
 	char host[32], path[32], tty[64];
 
-	dir_mount(c, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+	dir_mount(c, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755" TMPFS_RUN);
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		strcpy(host, "/dev/");
 		strcat(host, nodes[i]);
@@ -203,7 +212,7 @@ static void mount_dev(struct init_ctx *c)
 	}
 	dir_mount(c, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		  "newinstance,ptmxmode=0666,mode=0620,gid=5");
-	dir_mount(c, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+	dir_mount(c, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777" TMPFS_NESTED);
 	strcpy(path, "/dev/console");
 	bind_node(c, console_source(c->cfg, tty, sizeof(tty)), path);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
@@ -295,8 +304,8 @@ void tsm_init_stage(const struct tsm_config *cfg, int syncfd, int usernsfd)
 	mount_overlay(c);
 	mount_proc_sys(c);
 	mount_dev(c);
-	dir_mount(c, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=755,size=65536k");
-	dir_mount(c, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777");
+	dir_mount(c, "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=755" TMPFS_RUN);
+	dir_mount(c, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777" TMPFS_NESTED);
 	/* Last, so that binds into /run, /tmp or /dev are not hidden. */
 	mount_binds(c);
 	pivot(c);

@@ -10,12 +10,16 @@
 
 /* open(path) with the rootfs as "/" (path may be absolute). */
 int tsm_open_in_root(int rootfd, const char *path, int flags);
+/* The same without openat2 (what tsm_open_in_root does on ENOSYS): component
+ * by component, never letting the kernel follow a symlink. */
+int tsm_open_in_root_walk(int rootfd, const char *path, int flags);
 /* mkdir -p (isdir) or mkdir -p of the parent plus an empty file. */
 int tsm_mkpath_in_root(int rootfd, const char *path, int isdir);
 /* mount(2) onto path resolved in the rootfs. */
 int tsm_mount_in_root(int rootfd, const char *src, const char *path, const char *fstype,
 		      unsigned long flags, const void *data);
-/* Bind mount (recursive), read-only when asked, keeping the source's locked flags. */
+/* Bind mount (recursive), read-only when asked: the submounts too where the
+ * kernel has mount_setattr, else the top mount, keeping its locked flags. */
 int tsm_bind_in_root(int rootfd, const char *src, const char *path, int ro, const char **failed_step);
 /* symlinkat(target, <dir of path>, <name>) with the directory resolved in the rootfs. */
 int tsm_symlink_in_root(int rootfd, const char *target, const char *dir, const char *name);

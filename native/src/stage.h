@@ -67,6 +67,11 @@ int tsm_seccomp_program(struct sock_filter *out, unsigned int max);
 int tsm_no_new_privs(struct tsm_step *s);
 /* mask.c: runc's masked and read-only /proc and /sys paths, before pivot_root. */
 int tsm_mask_paths(int rootfd, struct tsm_step *s);
+/* each(rootfd, path, arg) for every CPUDIR/cpuN+TAIL that exists in the
+ * rootfs (N: digits), stopping at the first nonzero result, which it
+ * returns; -1 with errno when the listing fails. No allocation. */
+int tsm_each_cpu_path(int rootfd, const char *cpudir, const char *tail,
+		      int (*each)(int rootfd, const char *path, void *arg), void *arg);
 
 /* Default dispositions and an empty mask: Node's handlers and its ignored
  * SIGPIPE must not leak into a monitor or payload (execve keeps SIG_IGN). */

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { rootfsDefaults } from './config.js';
 import { sha256Of } from './digest.js';
@@ -18,6 +17,7 @@ import { openSource } from './source.js';
 import { STDIN } from './stdin.js';
 import { spoolInput } from './spool.js';
 import { sanitizeName, storePaths, type StorePaths } from './store-paths.js';
+import { mkdirPrivate } from '../state/private-dir.js';
 import { tarStream } from './tar-writer.js';
 
 export interface ImportOptions {
@@ -47,8 +47,7 @@ function nameFromFile(source: string): string | null {
 export async function importImage(source: string, opts: ImportOptions = {}): Promise<ImageRecord> {
   if (opts.name !== undefined) checkName(opts.name);
   const p = storePaths(opts.root);
-  for (const d of [p.layers, p.links, p.images]) mkdirSync(d, { recursive: true, mode: 0o755 });
-  mkdirSync(p.tmp, { recursive: true, mode: 0o700 });
+  for (const d of [p.layers, p.links, p.images, p.tmp]) mkdirPrivate(d, p.root);
   const scratch = new Scratch(p);
   const reading = (bytes: number, totalBytes: number): void => opts.progress?.({ layer: 0, layers: 0, bytes, totalBytes, state: 'reading' });
   try {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ImageError } from './errors.js';
 import { lockAsync } from './lock.js';
 import type { StorePaths } from './store-paths.js';
+import { mkdirPrivate } from '../state/private-dir.js';
 
 /**
  * Layers on disk: each unpacked once under layers/sha256/<hex>, made visible
@@ -26,7 +27,7 @@ function metaPath(p: StorePaths, diffId: string): string {
 
 /** A fresh private dir for one unpack. The pid in its name lets a later run tell abandoned ones apart. */
 export function makeTempDir(p: StorePaths): string {
-  mkdirSync(p.tmp, { recursive: true, mode: 0o700 });
+  mkdirPrivate(p.tmp, p.root);
   const d = mkdtempSync(join(p.tmp, `${process.pid}.`));
   return d;
 }
@@ -90,7 +91,7 @@ export function layerSize(p: StorePaths, diffId: string): number {
  * another layer already owns that prefix, as podman's l/ links do.
  */
 export function ensureLink(p: StorePaths, diffId: string): string {
-  mkdirSync(p.links, { recursive: true, mode: 0o755 });
+  mkdirPrivate(p.links, p.root);
   const hex = hexOf(diffId);
   const target = join('..', 'layers', 'sha256', hex);
   for (let len = 16; len <= hex.length; len += 4) {
@@ -121,7 +122,7 @@ export async function ensureLayer(
   const lock = await lockAsync(p.locks, `layer-${hex}.lock`, false);
   try {
     if (layerExists(p, diffId)) return { size: layerSize(p, diffId), fresh: false };
-    mkdirSync(p.layers, { recursive: true, mode: 0o755 });
+    mkdirPrivate(p.layers, p.root);
     const tmp = makeTempDir(p);
     try {
       const root = join(tmp, 'root');

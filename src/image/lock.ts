@@ -1,8 +1,9 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { flock, LOCK_EX, LOCK_NB, LOCK_SH } from '../kernel/fsops.js';
 import { ImageError } from './errors.js';
 import { sleep } from '../sleep.js';
+import { mkdirPrivate } from '../state/private-dir.js';
 
 /**
  * flock(2) locks on files under locks/: the kernel releases them when the
@@ -18,7 +19,8 @@ export interface Lock {
 const POLL_MS = 50;
 
 function openLockFile(dir: string, name: string): number {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Always the store's locks/, directly under its root.
+  mkdirPrivate(dir, dirname(dir));
   return openSync(join(dir, name), 'a', 0o600);
 }
 

@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageError } from './errors.js';
 import { NAME_RE, type StorePaths } from './store-paths.js';
+import { mkdirPrivate } from '../state/private-dir.js';
 import type { ImageConfig } from './types.js';
 
 /** One layer of an imported image, bottom first in ImageRecord.layers. */
@@ -55,8 +56,8 @@ export function readRecord(p: StorePaths, name: string): ImageRecord | null {
   }
 }
 
-function writeAtomic(dir: string, tmpName: string, file: string, rec: ImageRecord): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
+function writeAtomic(p: StorePaths, dir: string, tmpName: string, file: string, rec: ImageRecord): void {
+  mkdirPrivate(dir, p.root);
   const tmp = join(dir, tmpName);
   const fd = openSync(tmp, 'w', 0o644);
   try {
@@ -76,7 +77,7 @@ function writeAtomic(dir: string, tmpName: string, file: string, rec: ImageRecor
 export function writeRecord(p: StorePaths, rec: ImageRecord): void {
   const old = readRecord(p, rec.name);
   if (old && old.id !== rec.id) holdRecord(p, old);
-  writeAtomic(p.images, `.${rec.name}.json.${process.pid}.tmp`, recordPath(p, rec.name), rec);
+  writeAtomic(p, p.images, `.${rec.name}.json.${process.pid}.tmp`, recordPath(p, rec.name), rec);
 }
 
 /**
@@ -89,7 +90,7 @@ const heldDir = (p: StorePaths): string => join(p.images, '.held');
 
 export function holdRecord(p: StorePaths, rec: ImageRecord): void {
   const file = `${rec.id.replace(/[^A-Za-z0-9]/g, '-')}.json`;
-  writeAtomic(heldDir(p), `.${file}.${process.pid}.tmp`, join(heldDir(p), file), rec);
+  writeAtomic(p, heldDir(p), `.${file}.${process.pid}.tmp`, join(heldDir(p), file), rec);
 }
 
 export function listHeld(p: StorePaths): { rec: ImageRecord; file: string }[] {

@@ -75,6 +75,10 @@ export interface Addon {
   nftRun(commands: string, json: boolean): NftOutcome | null;
   /** The default seccomp filter as struct sock_filter[] (8 bytes each; empty on architectures without one), or -errno. */
   seccompProgram(): Buffer | number;
+  /** For tests: the host path PATH names with ROOT as "/" (walk: as on kernels without openat2), or -errno. */
+  openInRoot(root: string, path: string, walk: boolean): string | number;
+  /** For tests: ROOT's CPUDIR/cpuN+TAIL paths that exist (what the init stage masks per CPU), or -errno. */
+  cpuPaths(root: string, cpudir: string, tail: string): string[] | number;
   /** A connected Unix stream socket (close-on-exec, sends time out after 30 s), or -errno. A leading NUL: abstract. */
   unixConnect(path: Uint8Array): number;
   /** 0 once all of data is sent, or -errno. */

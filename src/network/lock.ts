@@ -11,7 +11,8 @@ import { NetworkError } from './errors.js';
  * opens conflict too, so this also serialises callers within one process.
  */
 export async function withLock<T>(path: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  // The first of these may be STATE_DIR itself: private, as state/private-dir.ts makes it.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const fd = openSync(path, 'a', 0o644);
   try {
     const deadline = Date.now() + timeoutMs;

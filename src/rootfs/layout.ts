@@ -3,6 +3,7 @@ import { removeTree } from '../kernel/fsops.js';
 import type { RootfsPlan } from '../kernel/types.js';
 import type { ResolvedImage } from '../image/types.js';
 import { containerPaths } from '../state/container.js';
+import { mkdirPrivate } from '../state/private-dir.js';
 import { RootfsError } from './errors.js';
 
 /**
@@ -20,7 +21,7 @@ export function createContainerDirs(name: string): boolean {
   const p = containerPaths(name);
   let created = false;
   try {
-    created = mkdirSync(p.dir, { recursive: true, mode: 0o700 }) !== undefined;
+    created = mkdirPrivate(p.dir) !== undefined;
     for (const d of [p.upper, p.work, p.rootfs]) mkdirSync(d, { recursive: true, mode: 0o755 });
     mkdirSync(p.run, { recursive: true, mode: 0o755 });
   } catch (e) {

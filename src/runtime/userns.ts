@@ -5,6 +5,7 @@ import { overlaps, parseSubIds, pickRange, type IdRange, type PrivateUsers } fro
 import { acquireLock } from '../kernel/lock.js';
 import { STATE_DIR } from '../paths.js';
 import { containerDir, locksDir } from '../state/container.js';
+import { mkdirPrivate } from '../state/private-dir.js';
 
 /**
  * Host id ranges of --private-users containers. A reservation is a file
@@ -56,7 +57,7 @@ const show = (r: IdRange): string => `${r.base}:${r.size}`;
 /** The range NAME gets for CHOICE, reserved; null for 'no'. The caller holds NAME's lock. */
 export function reserveIdRange(name: string, choice: PrivateUsers): IdRange | null {
   if (choice.mode === 'no') return null;
-  mkdirSync(reservationsDir(), { recursive: true, mode: 0o700 });
+  mkdirPrivate(reservationsDir());
   mkdirSync(locksDir(), { recursive: true, mode: 0o700 });
   const lock = acquireLock(join(locksDir(), 'userns.lock'), { wait: true });
   try {

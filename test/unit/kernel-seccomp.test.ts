@@ -31,11 +31,17 @@ function parseProbe(out: string): Record<string, string> {
   return r;
 }
 
+/** kernel.io_uring_disabled (Linux 6.6+) is 0 or absent: unconfined calls reach io_uring. */
+const ioUringEnabled = (): boolean => {
+  try { return readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim() === '0'; } catch { return true; }
+};
+
 const statusField = (out: string, key: string): string | undefined => new RegExp(`^${key}:\\s+(\\d+)$`, 'm').exec(out)?.[1];
 
 /** Denied by the default filter: EPERM; all of them fail otherwise only with another errno or succeed (see the probe). */
 const DENIED = ['keyctl', 'add_key', 'bpf', 'perf_event_open', 'userfaultfd', 'open_by_handle_at', 'setns', 'settimeofday',
-  'swapon', 'init_module', 'kexec_load', 'syslog', 'acct', 'socket_alg', 'personality_no_aslr', 'unshare_user', 'clone_user'];
+  'swapon', 'init_module', 'kexec_load', 'syslog', 'acct', 'socket_alg', 'personality_no_aslr', 'unshare_user', 'clone_user',
+  'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'kcmp'];
 const ALLOWED = ['getpid', 'personality_query', 'socket_unix', 'unshare_files', 'clone_plain'];
 
 describe('seccomp filter (native seccomp.c)', { skip: skipReason() ?? (hasGcc() ? false : 'needs gcc for the probe') }, () => {
@@ -92,6 +98,10 @@ describe('seccomp filter (native seccomp.c)', { skip: skipReason() ?? (hasGcc() 
     assert.notEqual(p.socket_alg, 'EPERM', r.out);
     assert.equal(p.personality_no_aslr, '0', r.out);
     assert.equal(p.clone3, 'EINVAL', r.out);
+    assert.equal(p.kcmp, '0', r.out);
+    assert.equal(p.io_uring_enter, 'EBADF', r.out);
+    // io_uring_setup's own answer to a NULL params pointer, unless the host switched io_uring off (6.6's sysctl).
+    if (ioUringEnabled()) assert.equal(p.io_uring_setup, 'EFAULT', r.out);
   });
 
   test('--no-new-privileges sets NoNewPrivs: 1, with or without the filter', async () => {
@@ -199,7 +209,8 @@ function runFilter(prog: Insn[], arch: number, nr: number, args: number[] = []):
 const DENIED_NAMES = ['kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module', 'create_module',
   'swapon', 'swapoff', 'acct', 'quotactl', 'quotactl_fd', 'settimeofday', 'stime', 'clock_settime', 'clock_settime64',
   'add_key', 'request_key', 'keyctl', 'bpf', 'perf_event_open', 'syslog', 'fanotify_init', 'lookup_dcookie', 'userfaultfd',
-  'open_by_handle_at', 'setns', 'nfsservctl', 'iopl', 'ioperm', 'vm86', 'vm86old', 'uselib', '_sysctl'];
+  'open_by_handle_at', 'setns', 'nfsservctl', 'iopl', 'ioperm', 'vm86', 'vm86old', 'uselib', '_sysctl',
+  'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'kcmp'];
 /** Must stay allowed (a few docker allows that a careless list would catch). */
 const ALLOWED_NAMES = ['read', 'write', 'openat', 'execve', 'capset', 'setresuid', 'setgroups', 'prctl', 'adjtimex', 'clock_adjtime',
   'name_to_handle_at', 'ptrace', 'reboot', 'fadvise64', 'seccomp', 'mount'];
@@ -228,7 +239,7 @@ describe('the seccomp BPF program (x86_64 build)', { skip: x86 ? false : 'x86_64
         assert.equal(runFilter(prog, arch, n), errnoRet(EPERM), `${abi} ${name} (${n})`);
         checked++;
       }
-      assert.ok(checked >= 25, `${checked} names checked`);
+      assert.ok(checked >= 29, `${checked} names checked`);
       for (const name of ALLOWED_NAMES) {
         const n = nr.get(name);
         if (n !== undefined) assert.equal(runFilter(prog, arch, n), ALLOW, `${abi} ${name} (${n})`);
