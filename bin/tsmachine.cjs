@@ -6,9 +6,8 @@
  *
  * Why: Node itself starts in ~0.4 s in the test VM, and compiling the bundle
  * took as long again on every command. With the bytecode V8 kept from an
- * earlier run, a start skips most parsing and compiling (measured in the VM:
- * `--help` 1007 ms as an ES module, 830 ms as CommonJS, 566 ms as CommonJS
- * with this cache; see ARCHITECTURE.md). CommonJS because Node 18/20 can
+ * earlier run, a start skips most parsing and compiling (docs/decisions.md
+ * has the measurement). CommonJS because Node 18/20 can
  * only cache scripts, not ES modules (module.enableCompileCache is Node 22).
  *
  * The cache lives in /var/cache/tsmachine/v8/, keyed by the bundle (the hash
@@ -30,15 +29,15 @@
  *
  * --preserve-symlinks-main: Node otherwise resolves this file's real path
  * before running it, a JavaScript realpath (an lstat per path component,
- * and its first-use compile): ~15 ms of a start in the test VM. Reached
+ * and its first-use compile), paid by every start. Reached
  * through a symlink (npm's .bin), __dirname is then the link's directory,
  * so the bundle is looked for beside the real file when not found here.
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-// Not node:module (Module.wrap, createRequire): loading it cost 20 ms of a
-// start in the VM. The bundle requires only built-ins, which this file's own
+// Not node:module (Module.wrap, createRequire): loading it is a cost of its
+// own on every start. The bundle requires only built-ins, which this file's own
 // require resolves alike, and the wrapper is Module.wrap's, byte for byte.
 const wrap = (code) => `(function (exports, require, module, __filename, __dirname) { ${code}\n});`;
 
@@ -63,7 +62,7 @@ try {
 
 // The build stamps the bundle's first line with a hash of its content
 // (scripts/build.mjs): the cache's key, with no stat of the file (fs.statSync's
-// first use cost ~4 ms in the VM). An unstamped bundle runs without a cache.
+// first use is compiled JavaScript too). An unstamped bundle runs without a cache.
 // Node's flags too: V8 rejects a cache made under other flags, and runs with
 // and without --jitless (`node bin/tsmachine.cjs` by hand) would otherwise
 // overwrite each other's cache on every command.

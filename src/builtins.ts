@@ -8,12 +8,11 @@ import type * as Tty from 'node:tty';
 /**
  * Node built-ins that only some commands need, loaded on first use instead
  * of by a static import, which in the CLI bundle would load them for every
- * command. Measured in the test VM (`node -e "require(M)"` against
- * `node -e 0`): crypto +100 ms, child_process +60, net +60, os +7; `run`
- * and `start` need none of them with --network none.
+ * command: each costs a noticeable part of a start (docs/performance.md),
+ * and `run` and `start` need none of them with --network none.
  *
  * In the CLI bundle (CommonJS, run by bin/tsmachine.cjs) `require` is at
- * hand, and loading `node:module` for createRequire cost 20 ms in the VM:
+ * hand, and loading `node:module` for createRequire is a cost of its own:
  * the build defines TSM_BUNDLE, esbuild folds this to `require` and drops
  * the import. The ES modules tsc makes (tests) take createRequire.
  */

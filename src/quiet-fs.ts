@@ -33,7 +33,7 @@ export function readIfPresent(path: string): Buffer | null {
 /**
  * The file as UTF-8 text, or null when there is no such file. Read as text
  * directly: Node does that in C++, where bytes then Buffer#toString run
- * Node's JavaScript (compiled on first use: ~10 ms of a start in the VM).
+ * Node's JavaScript, compiled on first use in every short-lived command.
  */
 export function readTextIfPresent(path: string): string | null {
   return ifPresent(path, (p) => readFileSync(p, 'utf8'));

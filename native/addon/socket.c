@@ -6,8 +6,8 @@
  * Why not node:net: a start connects to the system bus while it forks the
  * stages and sets up the network. With node:net nothing of the handshake
  * happens until the event loop turns (the connect event, then the write),
- * i.e. after that synchronous work, and net and its streams cost ~60 ms to
- * load in the test VM. Here connect() and the write of AUTH, BEGIN and
+ * i.e. after that synchronous work, and net and its streams are a large
+ * part of a start to load. Here connect() and the write of AUTH, BEGIN and
  * Hello happen at once, so the bus daemon answers while we work, and the
  * reply is waiting when the start needs it.
  *
@@ -24,7 +24,7 @@
  * The ticks are the connection's clock (src/systemd/dbus/connection.ts):
  * call and job timeouts are checked on them instead of with Node timers,
  * whose first use (timers, their lists and debuglog, compiled on the spot)
- * cost ~9 ms of every start in the test VM.
+ * every start would pay.
  */
 #define _GNU_SOURCE
 #include <errno.h>

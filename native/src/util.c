@@ -64,8 +64,8 @@ int tsm_set_winsize(int fd, int rows, int cols)
 
 /* rm -r without crossing into other file systems (a mount left on a
  * container's mountpoint stays, and so does the directory under it). Node's
- * fs.rmSync walks in JS: ~50 ms in the test VM for a container's dozen
- * files, this ~1 ms. A missing path is success. */
+ * fs.rmSync walks in JavaScript, tens of times slower even for a
+ * container's dozen files. A missing path is success. */
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;

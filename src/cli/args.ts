@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 /**
  * A small argument parser. Node's util.parseArgs cannot stop at the first
  * word of a payload command (`exec web ls -l` must not read -l as ours), and
- * commander costs ~14 ms of import on every start; this is 80 lines.
+ * commander's import would cost every start; this is 80 lines.
  */
 export interface OptionSpec {
   long: string;

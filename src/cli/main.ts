@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
 /**
  * Ends the process. After a runtime verb (the native binding is loaded) the
  * exit handlers run and then _exit: Node's own teardown of V8 and its
- * threads took ~100 ms in the test VM, a tenth of a whole `run --rm`.
+ * threads is a visible part of a whole `run --rm` (docs/decisions.md).
  * Not while a write to stdout or stderr is still queued (a full pipe):
  * then Node's exit, which gives it its chance. Nor when Node runs with
  * flags other than the command's own (bin/tsmachine.cjs's first line) or

@@ -23,7 +23,7 @@ const RELAYED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SI
 export function relaySignals(to: (sig: number) => void, opts: { tty?: boolean } = {}): () => void {
   const sigs = RELAYED.filter((s) => !(opts.tty && s === 'SIGWINCH'));
   const handlers = sigs.map((s) => {
-    // node:os loads when a signal comes, not on every run (7 ms in the test VM)
+    // node:os loads when a signal comes, not on every run
     const h = (): void => to(os().constants.signals[s]);
     process.on(s, h);
     return [s, h] as const;

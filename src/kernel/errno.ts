@@ -1,8 +1,8 @@
 /**
  * The errno numbers tsmachine compares against, as literals, in one place.
  * All of them are in Linux's asm-generic/errno-base.h (1-34), which every
- * architecture shares; reading them from node:os instead cost each start
- * 7 ms in the test VM, to load that module. An errno outside that range is
+ * architecture shares; reading them from node:os instead would load that
+ * module on every start. An errno outside that range is
  * matched by name (errnoName in errors.ts, from libuv's table).
  */
 export const ENOENT = 2;

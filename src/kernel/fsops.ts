@@ -72,8 +72,8 @@ export function flock(fd: number, op: number, path = `fd ${fd}`): boolean {
 
 /**
  * rm -r that stays on path's file system (a mount under it makes this fail,
- * not vanish); a missing path is fine. Native: Node's rmSync walks in JS,
- * ~50 ms in the test VM for a container's few files.
+ * not vanish); a missing path is fine. Native: Node's rmSync walks in
+ * JavaScript, slow even for a container's few files.
  */
 export function removeTree(path: string): void {
   const r = nativeAddon().removeTree(path);

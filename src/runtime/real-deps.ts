@@ -35,7 +35,7 @@ function rememberUnsupported(props: Set<string>): void {
  * machined over the system bus, connected on first need, or as soon as a
  * scope has been asked for: the bus daemon's handshake and our reading of it
  * then happen while systemd makes the scope, not before the scope request
- * goes out (measured in the test VM: ~50 ms of the start's critical path).
+ * goes out, so it is off the start's critical path.
  */
 async function systemdSession(): Promise<SystemdSession> {
   let systemBus: Promise<SystemBus> | null = null;

@@ -5,8 +5,8 @@ import { readFileSync, writeSync } from 'node:fs';
  * stderr, for `npm run bench` to say where the time goes.
  *
  * The lines are kept and written once, at exit: a write to stderr per mark
- * took 5-40 ms in the test VM (a file or the console behind it) and was
- * charged to the phases it claimed to measure.
+ * (a file or a console behind it) would be charged to the phases it
+ * claims to measure.
  */
 const on = process.env.TSMACHINE_TRACE === '1';
 // hrtime, not performance.now(): the global `performance` loads perf_hooks (~10 modules).

@@ -4,7 +4,7 @@
  * Why not Buffer: Buffer's own subarray, indexOf, includes, fill, concat,
  * writeUInt32LE, toString and Buffer.from are JavaScript in Node, compiled
  * on first use and interpreted (the CLI runs --jitless). A profile of
- * `run --rm` in the test VM put ~45 ms in them, nearly all in the bus
+ * `run --rm` found a good part of a start in them, nearly all in the bus
  * handshake and the first few messages; the typed-array methods used here
  * are V8 builtins. The native socket hands over plain Uint8Arrays.
  */

@@ -234,8 +234,8 @@ export class BusConnection {
 
   /**
    * Runs fire once, ms from now, unless the returned cancel runs first.
-   * Node's timers are not used: their first use cost ~9 ms of every start
-   * in the test VM. The socket's reader reports each 200 ms without data
+   * Node's timers are not used: their first use is JavaScript compiled for
+   * every start (docs/decisions.md). The socket's reader reports each 200 ms without data
    * (native/addon/socket.c), and deadlines are checked then and whenever
    * data arrives, so one fires at most 200 ms late. Only while the
    * connection is open: close() drops them (pending calls reject then).

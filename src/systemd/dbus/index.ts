@@ -1,16 +1,15 @@
 /**
  * tsmachine's own minimal D-Bus client.
  *
- * Why not a library (measured on Node 20 when the decision was taken):
- * - dbus-next 0.10.2 costs 48–58 ms to import (17 ms even bundled with
- *   esbuild, 428 KB) against ~66 ms for a bare Node start, pulls in 18
- *   packages and has been unmaintained since 2022. Every `tsmachine` command
- *   talks to the bus, so that cost would land on every invocation.
+ * Why not a library (docs/decisions.md has the measurements):
+ * - dbus-next's import costs about as much as a bare Node start, it pulls in
+ *   18 packages and has been unmaintained since 2022. Every `tsmachine`
+ *   command talks to the bus, so that cost would land on every invocation.
  * - dbus-native declares Node >= 22, while the Debian 12 package must run on
  *   the distribution's Node 18.
  * tsmachine needs a handful of method calls on systemd and machined and one
  * signal (JobRemoved). A small client, as youki has in its dbus_native, is
- * the right tool: the target is < 3 ms import, no dependencies.
+ * the right tool: next to nothing to import, no dependencies.
  *
  * Layout, one purpose per file:
  *   signature.ts  parse/validate type signatures
