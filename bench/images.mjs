@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Image store benchmark, run as root on a systemd host (the test VM:
-// `node test/vm/run.mjs -- node bench/images.mjs` after `npm run build`).
+// `node vm/run.mjs -- node bench/images.mjs` after `npm run build`).
 // Needs umoci and skopeo. Peers are measured in the same run on the same image:
 //   (a) import throughput of a multi-layer OCI image: `tsmachine import` (the
 //       whole CLI) vs `umoci unpack` vs `skopeo copy oci: → docker-archive:`;

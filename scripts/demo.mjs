@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run demo: the main job on a machine without systemd. Boots a throwaway
-// systemd VM (test/vm), and inside it runs `tsmachine start httpd`, then
+// systemd VM (vm), and inside it runs `tsmachine start httpd`, then
 // shows what systemd and the kernel see: machinectl, systemd-cgls, the
 // scope's limits (set live with `tsmachine update`), and the page.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const JOB = '.tsmvm/demo';
 
-if (spawnSync(process.execPath, [join(ROOT, 'scripts/test.mjs'), '--install-only'], { stdio: 'inherit' }).status !== 0) process.exit(1);
+const { BUILD, VM, ensureHostPackages } = await import('./setup-host.mjs');
+await ensureHostPackages([...BUILD, ...VM]);
 if (spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit', cwd: ROOT }).status !== 0) process.exit(1);
 
 const script = String.raw`
@@ -38,8 +39,8 @@ t machinectl list --no-pager
 `;
 mkdirSync(join(ROOT, JOB), { recursive: true });
 writeFileSync(join(ROOT, JOB, 'run.sh'), script);
-const { ensureImage } = await import('../test/vm/image.mjs');
-const { bootVm } = await import('../test/vm/boot.mjs');
+const { ensureImage } = await import('../vm/image.mjs');
+const { bootVm } = await import('../vm/boot.mjs');
 const { dir } = await ensureImage({ log: (m) => console.error(`[vm] ${m}`) });
 const r = await bootVm({ image: dir, share: ROOT, job: JOB, jobTimeoutS: 600 });
 console.error(`[vm] boot ${r.bootS.toFixed(1)}s, demo ${r.jobS.toFixed(1)}s`);

@@ -1,33 +1,33 @@
 #!/usr/bin/env node
 // `npm test`: every test of tsmachine, with one command.
 //
-//   1. host Debian packages the build and the tests need (installed when root)
+//   1. host Debian packages the build and the tests need (scripts/setup-host.mjs)
 //   2. npm run build (tsc puts the compiled tests in build/test/)
-//   3. unit tests on this machine: node --test build/test/unit/**/*.test.js
-//   4. the .deb and .rpm into dist/ (npm run package:deb, package:rpm), which
-//      the package tests install in the guest
-//   5. integration tests in ONE throwaway Debian 12 VM with systemd as PID 1
-//      (this machine's PID 1 is not systemd and it has no cgroup v2
-//      controllers; see test/vm/README.md): node --test
-//      build/test/integration/**/*.test.js as root, cwd /mnt/host = this checkout
+//   3. test/unit: pure logic, self-contained, any user, no side effects on the host
+//   4. test/host: root and the real kernel of this machine, no systemd (the
+//      native stages, netlink, nftables): what runc calls its unit tests that need root
+//   5. test/integration and test/package in ONE throwaway Debian 12 VM with
+//      systemd as PID 1 (this machine's PID 1 is not systemd and it has no
+//      cgroup v2 controllers; see vm/README.md), as root, cwd /mnt/host =
+//      this checkout; the .deb and .rpm are built first for test/package
 //
-//   node scripts/test.mjs                       all of it
-//   node scripts/test.mjs --unit                host unit tests only
-//   node scripts/test.mjs --integration         the VM suite only
-//   node scripts/test.mjs --integration --host  the integration suite right here
-//                                               (only where PID 1 is systemd)
-//   --no-build                                  reuse build/ as it is (iterating on tests)
+//   node scripts/test.mjs                  all of it
+//   node scripts/test.mjs --unit           test/unit only
+//   node scripts/test.mjs --host           test/host only
+//   node scripts/test.mjs --integration    the VM suite only (test/integration, test/package)
+//   ... --integration --here               the VM suite right here (only where PID 1 is systemd)
+//   --no-build                             reuse build/ as it is (iterating on tests)
 //
-// The last line printed is always `N passed, N failed`, host and guest tests
-// summed. Exit status is non-zero if any test failed, the build or the VM
-// failed, or no test ran at all.
-import { spawn, spawnSync } from 'node:child_process';
+// The last line printed is always `N passed, N failed`, all suites summed.
+// Exit status is non-zero if any test failed, the build or the VM failed, or
+// no test ran at all.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureImage } from '../test/vm/image.mjs';
-import { bootVm } from '../test/vm/boot.mjs';
+import { ensureImage } from '../vm/image.mjs';
+import { bootVm } from '../vm/boot.mjs';
+import { BUILD, PACKAGING, TESTS, VM, ensureHostPackages } from './setup-host.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'build/test-results');
@@ -35,20 +35,22 @@ const VM_JOB = '.tsmvm/integration';
 /** One test may take this long before node --test cancels it. */
 const TEST_TIMEOUT_MS = 5 * 60_000;
 
-const USAGE = 'usage: node scripts/test.mjs [--unit] [--integration [--host]] [--no-build] | --install-only';
+const USAGE = 'usage: node scripts/test.mjs [--unit] [--host] [--integration [--here]] [--no-build]';
 const flags = new Set(process.argv.slice(2));
 for (const f of flags) {
   if (f === '-h' || f === '--help') { console.log(USAGE); process.exit(0); }
-  if (!['--unit', '--integration', '--host', '--no-build', '--install-only'].includes(f)) { console.error(`test: unknown option ${f}\n${USAGE}`); process.exit(2); }
+  if (!['--unit', '--host', '--integration', '--here', '--no-build'].includes(f)) { console.error(`test: unknown option ${f}\n${USAGE}`); process.exit(2); }
 }
-const onHost = flags.has('--host');
-const wantUnit = flags.has('--unit') || !flags.has('--integration');
-const wantIntegration = flags.has('--integration') || !flags.has('--unit');
-if (onHost && !flags.has('--integration')) { console.error(`test: --host goes with --integration\n${USAGE}`); process.exit(2); }
-if (onHost) {
+const chosen = ['--unit', '--host', '--integration'].filter((f) => flags.has(f));
+const wantUnit = chosen.length === 0 || flags.has('--unit');
+const wantHost = chosen.length === 0 || flags.has('--host');
+const wantIntegration = chosen.length === 0 || flags.has('--integration');
+const here = flags.has('--here');
+if (here && !flags.has('--integration')) { console.error(`test: --here goes with --integration\n${USAGE}`); process.exit(2); }
+if (here) {
   const pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
   if (pid1 !== 'systemd') {
-    console.error(`test: --host needs systemd as PID 1, but PID 1 here is "${pid1}"; drop --host to run the suite in the test VM`);
+    console.error(`test: --here needs systemd as PID 1, but PID 1 here is "${pid1}"; drop --here to run the suite in the test VM`);
     process.exit(2);
   }
 }
@@ -60,21 +62,22 @@ const timings = [];
 const log = (msg) => console.log(`\n[test] ${msg}`);
 
 await ensureHostPackages([
-  'busybox-static', 'dbus', // the built-in image; host D-Bus tests run their own dbus-daemon
-  'nftables', 'iproute2', 'curl', // host network tests (libnftables, ip netns, observing with curl)
-  'zstd', 'python3', // image unit tests: zstd layers, hostile tarballs made with tarfile
-  ...(wantIntegration ? ['fakeroot', 'rpm'] : []), // the .deb and .rpm the package tests install
-  ...(wantIntegration && !onHost ? ['qemu-system-x86', 'qemu-system-common', 'mmdebstrap', 'e2fsprogs'] : []),
+  ...BUILD, ...TESTS,
+  ...(wantIntegration ? PACKAGING : []),
+  ...(wantIntegration && !here ? VM : []),
 ]);
-if (flags.has('--install-only')) process.exit(0); // npm run demo: packages only
 
 try {
   if (!flags.has('--no-build') && await timed('build', () => step('npm', ['run', 'build'])) !== 0) {
     problems.push('npm run build failed');
   } else {
     mkdirSync(RESULTS, { recursive: true });
-    if (wantUnit) await unitTests();
-    if (wantIntegration && await timed('packages', buildPackages)) await (onHost ? integrationOnHost() : integrationInVm());
+    if (wantUnit) await hostSuite('unit', 'build/test/unit');
+    if (wantHost) {
+      if (process.getuid?.() === 0) await hostSuite('host', 'build/test/host');
+      else problems.push('test/host needs root (the native stages, netlink, nftables on the real kernel)');
+    }
+    if (wantIntegration && await timed('packages', buildPackages)) await (here ? integrationHere() : integrationInVm());
   }
 } catch (err) { // a bug here must still end on the summary line, as a failure
   problems.push(`test harness: ${err.stack ?? err}`);
@@ -83,19 +86,24 @@ finish();
 
 // ---------------------------------------------------------------------------
 
-async function unitTests() {
-  const files = testFiles('build/test/unit');
-  if (files.length === 0) { problems.push('no unit test files in build/test/unit'); return; }
-  log(`unit tests on the host: ${files.length} files`);
-  const tap = join(RESULTS, 'unit.tap');
-  const rc = await timed('unit', () => step(process.execPath, nodeTestArgs(tap, files)));
-  count('unit', tap, rc);
+/** A suite that runs on this machine (test/unit, test/host). */
+async function hostSuite(suite, dir) {
+  const files = testFiles(dir);
+  if (files.length === 0) { problems.push(`no ${suite} test files in ${dir}`); return; }
+  log(`${suite} tests on this machine: ${files.length} files`);
+  const tap = join(RESULTS, `${suite}.tap`);
+  const rc = await timed(suite, () => step(process.execPath, nodeTestArgs(tap, files)));
+  count(suite, tap, rc);
+}
+
+/** What runs under systemd: test/integration, then test/package (which installs the .deb and .rpm). */
+function systemdTestFiles() {
+  return [...testFiles('build/test/integration'), ...testFiles('build/test/package')];
 }
 
 /**
- * The .deb and .rpm of this build, in dist/, where the package tests
- * (test/integration/package-*.test.ts, service-*, settings-*) install them
- * from. Stale packages of an earlier version go first.
+ * The .deb and .rpm of this build, in dist/, where test/package installs
+ * them from. Stale packages of an earlier version go first.
  */
 async function buildPackages() {
   log('packages: npm run package:deb, package:rpm → dist/');
@@ -108,9 +116,9 @@ async function buildPackages() {
   return true;
 }
 
-async function integrationOnHost() {
-  const files = testFiles('build/test/integration');
-  if (files.length === 0) { problems.push('no integration test files in build/test/integration'); return; }
+async function integrationHere() {
+  const files = systemdTestFiles();
+  if (files.length === 0) { problems.push('no test files in build/test/integration or build/test/package'); return; }
   log(`integration tests on this host (PID 1 is systemd): ${files.length} files`);
   const tap = join(RESULTS, 'integration.tap');
   const rc = await timed('suite', () => step(process.execPath, nodeTestArgs(tap, files)));
@@ -118,8 +126,8 @@ async function integrationOnHost() {
 }
 
 async function integrationInVm() {
-  const files = testFiles('build/test/integration');
-  if (files.length === 0) { problems.push('no integration test files in build/test/integration'); return; }
+  const files = systemdTestFiles();
+  if (files.length === 0) { problems.push('no test files in build/test/integration or build/test/package'); return; }
   if (process.getuid?.() !== 0) { problems.push('the VM suite needs root (mmdebstrap, virtiofsd)'); return; }
 
   log('guest image');
@@ -259,30 +267,4 @@ async function timed(label, fn) {
 
 function seconds(since) {
   return (Date.now() - since) / 1000;
-}
-
-/**
- * Install the Debian packages that are missing, as root; otherwise name them
- * and stop. apt is retried while another apt/dpkg holds its lock.
- */
-async function ensureHostPackages(wanted) {
-  const q = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...wanted], { encoding: 'utf8' });
-  if (q.error) { console.log('[test] no dpkg-query: not checking host packages'); return; }
-  const installed = new Set(q.stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]));
-  const missing = wanted.filter((p) => !installed.has(p));
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    console.error(`[test] missing Debian packages: ${missing.join(' ')}\n[test] run as root, or: sudo apt-get install ${missing.join(' ')}`);
-    process.exit(1);
-  }
-  log(`installing ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args) => spawnSync('apt-get', ['-q', '-o', 'DPkg::Lock::Timeout=120', ...args], { stdio: 'inherit', env }).status === 0;
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    if (apt(['update']) && apt(['install', '-y', '--no-install-recommends', ...missing])) return;
-    console.log(`[test] apt-get failed (another apt running?); retry ${attempt}/5 in 15s`);
-    await sleep(15_000);
-  }
-  console.error(`[test] could not install ${missing.join(' ')}`);
-  process.exit(1);
 }

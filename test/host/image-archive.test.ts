@@ -9,7 +9,7 @@ import { ImageError } from '../../src/image/errors.js';
 import { layoutMemberName, mayBeLayout, peekMemberNames, PEEK_BYTES } from '../../src/image/peek.js';
 import { formatProgress, ttyProgress, type ImportProgress } from '../../src/image/progress.js';
 import { tarBuffer } from '../../src/image/tar-writer.js';
-import { cleanup, compress, hasTool, listTree, sha, tarDir, tempDir, writeDockerArchive, writeOciLayout } from './image-helpers.js';
+import { cleanup, compress, hasTool, listTree, sha, tarDir, tempDir, writeDockerArchive, writeOciLayout } from '../unit/image-helpers.js';
 
 /**
  * Image archives inside gzip/zstd and archives on stdin: told apart from a

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { imageLabel, storeIdsByName } from '../../src/cli/image-label.js';
 import { importImage, removeImage } from '../../src/image/store.js';
 import { tarBuffer } from '../../src/image/tar-writer.js';
-import { cleanup, tempDir, writeOciLayout } from './image-helpers.js';
+import { cleanup, tempDir, writeOciLayout } from '../unit/image-helpers.js';
 
 /** `status`/`list`: the name a container was created with, and which image it really runs when the name moved on. */
 

@@ -5,7 +5,7 @@ import { heldImages } from '../../src/image/held.js';
 import type { ImageRecord } from '../../src/image/records.js';
 import { importImage, listHeldImages, listImages, removeImage } from '../../src/image/store.js';
 import { tarBuffer } from '../../src/image/tar-writer.js';
-import { cleanup, tempDir, writeOciLayout } from './image-helpers.js';
+import { cleanup, tempDir, writeOciLayout } from '../unit/image-helpers.js';
 
 /** `tsmachine images`: images only containers hold (rmi --force, re-import) are listed once, as `<none>`. */
 

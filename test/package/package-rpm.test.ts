@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { machines, ok, packageFile, packageTestsSkip, removePackages, run, sh, unitProperty, TEMPLATE, TRAP_PAYLOAD,
-} from './helpers.js';
+} from '../integration/helpers.js';
 
 const skip = packageTestsSkip();
 const NAME = 'rpmsvc';

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync,
 import {
   installDeb, machines, ok, packageFile, packageTestsSkip, removePackages, run, unitProperty, waitUntil,
   TEMPLATE, TRAP_PAYLOAD,
-} from './helpers.js';
+} from '../integration/helpers.js';
 
 const skip = packageTestsSkip();
 const NAME = 'debweb';      // started from the command line

@@ -14,7 +14,7 @@ import { diskUsage } from '../../src/image/layers.js';
 import { lowerdirOption, LOWERDIR_BUDGET } from '../../src/image/lowerdir.js';
 import { lgetxattr, lsetxattr, mknod, S_IFCHR, S_IFIFO } from '../../src/kernel/fsops.js';
 import { tarBuffer, type WriteEntry } from '../../src/image/tar-writer.js';
-import { cleanup, hasTool, listTree, pyTar, sha, tempDir, writeOciLayout } from './image-helpers.js';
+import { cleanup, hasTool, listTree, pyTar, sha, tempDir, writeOciLayout } from '../unit/image-helpers.js';
 
 const STORE_JS = new URL('../../src/image/store.js', import.meta.url).href;
 

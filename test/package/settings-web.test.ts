@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cgroupFile, installDeb, machines, ok, packageTestsSkip, removePackages, run, unitProperty, waitUntil } from './helpers.js';
+import { cgroupFile, installDeb, machines, ok, packageTestsSkip, removePackages, run, unitProperty, waitUntil } from '../integration/helpers.js';
 
 const skip = packageTestsSkip();
 const BIN = '/usr/bin/tsmachine';

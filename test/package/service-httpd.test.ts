@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupDir, installDeb, machines, ok, packageTestsSkip, run, unitProperty, waitUntil, TEMPLATE,
-} from './helpers.js';
+} from '../integration/helpers.js';
 
 const skip = packageTestsSkip();
 const NAME = 'httpd';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Run one command in a fresh test VM, for debugging and for trying things
 // against a real systemd by hand:
-//   node test/vm/run.mjs [--timeout S] [--conservative] -- systemctl status machine.slice
+//   node vm/run.mjs [--timeout S] [--conservative] -- systemctl status machine.slice
 // The command runs as root with cwd /mnt/host (this checkout); its output is
 // streamed and its exit status becomes ours. Builds the image if needed.
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureImage } from './image.mjs';
 import { bootVm } from './boot.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const JOB = '.tsmvm/run';
 
 let args = process.argv.slice(2);
@@ -23,7 +23,7 @@ for (;;) {
 }
 if (args[0] === '--') args = args.slice(1);
 if (args.length === 0 || !(timeout > 0)) {
-  console.error('usage: node test/vm/run.mjs [--timeout SECONDS] [--conservative] -- COMMAND [ARG...]');
+  console.error('usage: node vm/run.mjs [--timeout SECONDS] [--conservative] -- COMMAND [ARG...]');
   process.exit(2);
 }
 

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { importImage } from '../../src/image/store.js';
 import { ImageError } from '../../src/image/errors.js';
 import { rawHeader, tarBuffer } from '../../src/image/tar-writer.js';
-import { cleanup, compress, hasTool, listTree, pyTar, tarDir, tempDir, writeDockerArchive, writeOciLayout } from './image-helpers.js';
+import { cleanup, compress, hasTool, listTree, pyTar, tarDir, tempDir, writeDockerArchive, writeOciLayout } from '../unit/image-helpers.js';
 
 /**
  * Every hostile or broken input is refused with an ImageError naming the
