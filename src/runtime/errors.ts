@@ -18,3 +18,11 @@ export class StartError extends TsmError {
     );
   }
 }
+
+/** The container's directories or the /etc files written into its upper dir (before the init stage builds the root). */
+export class RootfsError extends TsmError {
+  readonly module = 'rootfs';
+  constructor(message: string, readonly path: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,5 +1,5 @@
 import { readRuntime, readStoredSpec } from '../state/container.js';
-import { removeContainerDirs } from '../rootfs/layout.js';
+import { removeContainerDirs } from './container-dirs.js';
 import type { RuntimeDeps } from './deps.js';
 import { ContainerStateError } from './errors.js';
 import { isAlive } from './liveness.js';

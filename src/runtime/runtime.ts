@@ -6,7 +6,7 @@ import type { StoreLookup } from '../image/resolve.js';
 import type { ResolvedImage } from '../image/types.js';
 import type { StdioPlan } from '../kernel/types.js';
 import { containerPaths, locksDir, readStoredSpec, removeRuntime, type StoredSpec } from '../state/container.js';
-import { removeContainerDirs } from '../rootfs/layout.js';
+import { removeContainerDirs } from './container-dirs.js';
 import type { RuntimeDeps, SystemdSession } from './deps.js';
 import { ContainerStateError } from './errors.js';
 import { execInContainer, stdioPlanFor, type ExecCommand, type ExecIo, type PayloadIo } from './exec.js';

@@ -106,7 +106,7 @@ test('an import into an old 0755 root tightens it', async () => {
 test('createContainerDirs under TSMACHINE_STATE_DIR: a fresh root is 0700, an old 0755 one is tightened', () => {
   const base = tempDir('priv');
   try {
-    const layout = new URL('../../src/rootfs/layout.js', import.meta.url).href;
+    const layout = new URL('../../src/runtime/container-dirs.js', import.meta.url).href;
     const script = `import(${JSON.stringify(layout)}).then((m) => { process.umask(0); m.createContainerDirs('c1'); })`;
     for (const pre of [null, 0o755]) {
       const root = join(base, pre === null ? 'fresh' : 'old');
