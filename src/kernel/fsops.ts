@@ -1,24 +1,16 @@
 import { nativeAddon } from './addon.js';
-import { TsmError } from '../errors.js';
-import { errnoName } from './errors.js';
-import { EWOULDBLOCK } from './errno.js';
+import { KernelError } from './errors.js';
+import { ENODATA, EWOULDBLOCK } from './errno.js';
 
 /**
  * The few filesystem syscalls Node has no binding for, used by the image
  * unpacker (whiteouts are device nodes, opaque dirs are xattrs) and the layer
  * store (flock locks that die with their holder, so kill -9 never leaves a
- * stale lock). Every wrapper throws FsOpsError carrying syscall, errno and path.
+ * stale lock). Every wrapper throws KernelError carrying syscall, errno and path.
  */
-export class FsOpsError extends TsmError {
-  readonly module = 'kernel';
-  constructor(readonly syscall: string, readonly errno: number, readonly path: string) {
-    super(`${syscall}(${path}): ${errnoName(errno)}`);
-  }
+function failed(syscall: string, errno: number, path: string, what = ''): KernelError {
+  return new KernelError({ stage: 'kernel', syscall, what, errno, path });
 }
-
-
-/** Outside errno-base.h: 61 on x86 and arm, the architectures tsmachine is packaged for. */
-export const ENODATA = 61;
 
 export const S_IFIFO = 0o010000;
 export const S_IFCHR = 0o020000;
@@ -32,13 +24,13 @@ export const LOCK_UN = 8;
 /** mknod(2); `type` is S_IFCHR, S_IFBLK or S_IFIFO. Never follows a final symlink (mknod creates). */
 export function mknod(path: string, type: number, perm: number, major = 0, minor = 0): void {
   const rc = nativeAddon().mknod(path, type | (perm & 0o7777), major >>> 0, minor >>> 0);
-  if (rc < 0) throw new FsOpsError('mknod', -rc, path);
+  if (rc < 0) throw failed('mknod', -rc, path);
 }
 
 /** lsetxattr(2): never follows a symlink at `path`. */
 export function lsetxattr(path: string, name: string, value: Buffer): void {
   const rc = nativeAddon().lsetxattr(path, name, value);
-  if (rc < 0) throw new FsOpsError('lsetxattr', -rc, `${path} ${name}`);
+  if (rc < 0) throw failed('lsetxattr', -rc, path, name);
 }
 
 /** lgetxattr(2), or null when the attribute is absent. */
@@ -46,13 +38,13 @@ export function lgetxattr(path: string, name: string): Buffer | null {
   const r = nativeAddon().lgetxattr(path, name);
   if (typeof r !== 'number') return r;
   if (-r === ENODATA) return null;
-  throw new FsOpsError('lgetxattr', -r, `${path} ${name}`);
+  throw failed('lgetxattr', -r, path, name);
 }
 
 /** llistxattr(2): attribute names of `path` itself (not a symlink's target). */
 export function llistxattr(path: string): string[] {
   const r = nativeAddon().llistxattr(path);
-  if (typeof r === 'number') throw new FsOpsError('llistxattr', -r, path);
+  if (typeof r === 'number') throw failed('llistxattr', -r, path);
   return r.toString('utf8').split('\0').filter((s) => s.length > 0);
 }
 
@@ -65,7 +57,7 @@ export function flock(fd: number, op: number, path = `fd ${fd}`): boolean {
   if (rc < 0) {
     const e = -rc;
     if ((op & LOCK_NB) !== 0 && e === EWOULDBLOCK) return false;
-    throw new FsOpsError('flock', e, path);
+    throw failed('flock', e, path);
   }
   return true;
 }
@@ -77,5 +69,5 @@ export function flock(fd: number, op: number, path = `fd ${fd}`): boolean {
  */
 export function removeTree(path: string): void {
   const r = nativeAddon().removeTree(path);
-  if (r < 0) throw new FsOpsError('remove', -r, path);
+  if (r < 0) throw failed('remove', -r, path);
 }
