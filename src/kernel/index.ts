@@ -8,3 +8,4 @@ export { waitExit } from './wait.js';
 export { catchesSignal, kill, processStartTime } from './process.js';
 export { acquireLock, isLockBusy, type Lock } from './lock.js';
 export { sdNotify } from './notify.js';
+export { isTerminal, openPipe, pumpFd, type FdPump } from './relay.js';
