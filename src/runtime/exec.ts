@@ -112,7 +112,7 @@ export async function execInContainer(
   }
   const bus = await deps.systemd().catch((e) => { parked.abort(); throw e; });
   try {
-    if (rt.mode !== 'service') await bus.scopes.attachProcesses(rt.unit, [parked.pid]);
+    await bus.scopes.attachProcesses(rt.unit, [parked.pid]);
   } catch (e) {
     parked.abort();
     throw e;
