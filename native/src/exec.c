@@ -168,8 +168,8 @@ __attribute__((noreturn)) static void exec_stage(const struct tsm_config *cfg, i
 
 	/* Before anything of the container's: until the payload's execve this
 	 * is a copy of Node, with its memory and its fds (the bus socket to
-	 * systemd among them). Not dumpable, its /proc/PID files (mem, environ,
-	 * fd, exe: the host's node binary) and ptrace need CAP_SYS_PTRACE over
+	 * systemd among them). Not dumpable, its /proc/PID files (mem, fd,
+	 * cwd, exe: the host's node binary) and ptrace need CAP_SYS_PTRACE over
 	 * the host, which the container lacks (runc's nsexec does the same,
 	 * CVE-2016-9962, CVE-2019-5736). The payload inherits it with the mm;
 	 * its execve makes the new program dumpable again as usual. */

@@ -38,8 +38,8 @@ __attribute__((noreturn)) static void child_stage(const struct tsm_config *cfg, 
 
 	/* First: init is cloned from us and inherits it with the mm. Until its
 	 * execve it is a copy of Node in the container's PID namespace, which
-	 * nothing inside may ptrace or read through /proc/PID (mem, environ,
-	 * fd, exe: the host's node binary), as runc's nsexec (CVE-2016-9962,
+	 * nothing inside may ptrace or read through /proc/PID (mem, fd,
+	 * cwd, exe: the host's node binary), as runc's nsexec (CVE-2016-9962,
 	 * CVE-2019-5736). The payload's execve makes it dumpable again. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		tsm_fail(syncfd, "child", "prctl", "PR_SET_DUMPABLE", "");

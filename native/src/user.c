@@ -36,9 +36,9 @@ struct lines {
  * The container owns these files: a FIFO at /etc/passwd would block the
  * open (and an exec would hang with the admin waiting on it), a device
  * could be anything. O_NONBLOCK opens a FIFO without waiting for a writer;
- * then only a regular file is read. Returns the fd; -1 with errno ENOENT
- * when there is no such file (numeric ids need none), -1 after filling s
- * for any other failure, EINVAL meaning "not a regular file".
+ * then only a regular file is read. Returns the fd; -1 (errno ENOENT)
+ * when there is no such file (numeric ids need none); -2 with s filled
+ * for any other failure, errno EINVAL meaning "not a regular file".
  */
 static int lines_open(struct lines *l, const char *path, struct tsm_step *s)
 {
