@@ -264,6 +264,31 @@ static napi_value js_set_winsize(napi_env env, napi_callback_info info)
 	return num(env, tsm_set_winsize(fd, rows, cols));
 }
 
+/* Whether fd is a terminal: the CLI relays a terminal through pipes
+ * instead of handing it to a container (src/cli/stdio-relay.ts). */
+static napi_value js_isatty(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	int32_t fd;
+	if (!args(env, info, 1, argv) || !arg_int(env, argv[0], &fd))
+		return NULL;
+	return num(env, isatty(fd) ? 1 : 0);
+}
+
+/* pipe2(O_CLOEXEC): [read end, write end], or -errno. */
+static napi_value js_pipe(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return num(env, -errno);
+	napi_value arr;
+	napi_create_array_with_length(env, 2, &arr);
+	napi_set_element(env, arr, 0, num(env, fds[0]));
+	napi_set_element(env, arr, 1, num(env, fds[1]));
+	return arr;
+}
+
 static napi_value js_mknod(napi_env env, napi_callback_info info)
 {
 	napi_value argv[4];
@@ -654,6 +679,8 @@ NAPI_MODULE_INIT()
 		{"exitNow", js_exit_now},
 		{"notify", js_notify},
 		{"setWinsize", js_set_winsize},
+		{"isatty", js_isatty},
+		{"pipe", js_pipe},
 		{"mknod", js_mknod},
 		{"lsetxattr", js_lsetxattr},
 		{"lgetxattr", js_lgetxattr},

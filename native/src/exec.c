@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -122,6 +123,12 @@ __attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int 
 	struct tsm_step step;
 	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_GO)
 		_exit(1);
+	/* A session of its own: the caller's terminal (the admin's shell) must
+	 * not be its controlling terminal, or TIOCSTI on it would type into
+	 * that shell. -t makes its own session around the new pty. The CLI
+	 * relays signals, so ^C still reaches it. */
+	if (cfg->stdio != TSM_STDIO_PTY && setsid() < 0)
+		tsm_fail(syncfd, "exec", "setsid", "", "");
 	/* setns(mnt) made the container's root ours: /dev/pts is its devpts. */
 	if (cfg->stdio == TSM_STDIO_PTY && tsm_pty_setup(cfg, syncfd, &step) < 0)
 		tsm_fail_step(syncfd, "exec", &step);
@@ -159,6 +166,15 @@ __attribute__((noreturn)) static void exec_stage(const struct tsm_config *cfg, i
 	struct tsm_sync_msg msg;
 	int status;
 
+	/* Before anything of the container's: until the payload's execve this
+	 * is a copy of Node, with its memory and its fds (the bus socket to
+	 * systemd among them). Not dumpable, its /proc/PID files (mem, fd,
+	 * cwd, exe: the host's node binary) and ptrace need CAP_SYS_PTRACE over
+	 * the host, which the container lacks (runc's nsexec does the same,
+	 * CVE-2016-9962, CVE-2019-5736). The payload inherits it with the mm;
+	 * its execve makes the new program dumpable again as usual. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		tsm_fail(syncfd, "exec", "prctl", "PR_SET_DUMPABLE", "");
 	tsm_reset_signals();
 	join_namespaces(cfg, syncfd);
 	pid_t pid = tsm_clone(0);
@@ -173,6 +189,10 @@ __attribute__((noreturn)) static void exec_stage(const struct tsm_config *cfg, i
 	msg.pid = pid;
 	tsm_send(syncfd, &msg);
 	close(syncfd); /* the parent's EOF must mean the payload exec'd */
+	/* What else Node had open stays out of reach, and copies of the CLI's
+	 * relay pipes must not keep them open: the payload sees EOF on its
+	 * stdin when the CLI closes it. */
+	tsm_close_from(0);
 
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

@@ -179,20 +179,6 @@ static void bind_node(struct init_ctx *c, const char *host, const char *path)
 		FAIL(c, "mount", "bind device", path);
 }
 
-/* The console is the caller's terminal when it has one, else /dev/null
- * (with -t the payload's pty goes over it later, once it exists). */
-static const char *console_source(const struct tsm_config *cfg, char *buf, size_t size)
-{
-	if (cfg->stdio != TSM_STDIO_INHERIT)
-		return "/dev/null";
-	ssize_t n = readlink("/proc/self/fd/0", buf, size - 1);
-	if (n <= 0)
-		return "/dev/null";
-	buf[n] = '\0';
-	if (strncmp(buf, "/dev/pts/", 9) == 0 || strncmp(buf, "/dev/tty", 8) == 0)
-		return buf;
-	return "/dev/null";
-}
 
 static void mount_dev(struct init_ctx *c)
 {
@@ -202,7 +188,7 @@ static void mount_dev(struct init_ctx *c)
 		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
 		{"pts/ptmx", "ptmx"},
 	};
-	char host[32], path[32], tty[64];
+	char host[32], path[32];
 
 	dir_mount(c, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755" TMPFS_RUN);
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
@@ -213,8 +199,11 @@ static void mount_dev(struct init_ctx *c)
 	dir_mount(c, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		  "newinstance,ptmxmode=0666,mode=0620,gid=5");
 	dir_mount(c, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777" TMPFS_NESTED);
+	/* /dev/null, never a terminal of the host's (TIOCSTI would type into
+	 * the admin's shell): with -t the payload's pty goes over it later,
+	 * once it exists; without, the CLI relays a terminal through pipes. */
 	strcpy(path, "/dev/console");
-	bind_node(c, console_source(c->cfg, tty, sizeof(tty)), path);
+	bind_node(c, "/dev/null", path);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (tsm_symlink_in_root(c->rootfd, links[i][0], "/dev", links[i][1]) < 0)
 			FAIL(c, "symlink", links[i][1], "/dev");

@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,6 +36,13 @@ __attribute__((noreturn)) static void child_stage(const struct tsm_config *cfg, 
 	char *const menvp[] = {NULL};
 	unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 
+	/* First: init is cloned from us and inherits it with the mm. Until its
+	 * execve it is a copy of Node in the container's PID namespace, which
+	 * nothing inside may ptrace or read through /proc/PID (mem, fd,
+	 * cwd, exe: the host's node binary), as runc's nsexec (CVE-2016-9962,
+	 * CVE-2019-5736). The payload's execve makes it dumpable again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		tsm_fail(syncfd, "child", "prctl", "PR_SET_DUMPABLE", "");
 	tsm_reset_signals();
 	/* Own session: the terminal's ^C goes to the CLI, which decides what
 	 * happens to the container; the monitor must not die with it. */

@@ -223,6 +223,14 @@ void tsm_cloexec_from(int lowfd)
 	}
 }
 
+void tsm_close_from(int lowfd)
+{
+	if (syscall(SYS_close_range, (unsigned int)lowfd, ~0U, 0) == 0)
+		return;
+	for (int fd = lowfd; fd < 4096; fd++)
+		close(fd);
+}
+
 /* Node marks its own stdin/stdout/stderr close-on-exec at startup (it
  * spawns its children with explicit dup2s), so a payload that inherits them
  * would start with fds 0-2 closed. Clear the flag right before exec. */

@@ -79,6 +79,8 @@ void tsm_reset_signals(void);
 
 /* Marks every fd >= 3 close-on-exec so the payload gets only 0, 1, 2. */
 void tsm_cloexec_from(int lowfd);
+/* Closes every fd >= lowfd (a stage that only waits from here on). */
+void tsm_close_from(int lowfd);
 
 /* execve, or with no slash in argv[0] a PATH search like execvpe.
  * Returns only on failure, with errno of the most telling attempt. */

@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "config.h"
@@ -30,11 +32,36 @@ struct lines {
 	int eof;
 };
 
-static int lines_open(struct lines *l, const char *path)
+/*
+ * The container owns these files: a FIFO at /etc/passwd would block the
+ * open (and an exec would hang with the admin waiting on it), a device
+ * could be anything. O_NONBLOCK opens a FIFO without waiting for a writer;
+ * then only a regular file is read. Returns the fd; -1 (errno ENOENT)
+ * when there is no such file (numeric ids need none); -2 with s filled
+ * for any other failure, errno EINVAL meaning "not a regular file".
+ */
+static int lines_open(struct lines *l, const char *path, struct tsm_step *s)
 {
-	l->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
 	l->len = l->pos = 0;
 	l->eof = 0;
+	l->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (l->fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			errno = ENOENT;
+			return -1;
+		}
+		tsm_step_failed(s, "open", "user database", path);
+		return -2;
+	}
+	int bad = fstat(l->fd, &st) < 0 ? errno : S_ISREG(st.st_mode) ? 0 : EINVAL;
+	if (bad) {
+		close(l->fd);
+		l->fd = -1;
+		errno = bad;
+		tsm_step_failed(s, bad == EINVAL ? "lookup" : "fstat", "user database", path);
+		return -2;
+	}
 	return l->fd;
 }
 
@@ -148,7 +175,10 @@ int tsm_resolve_user(const char *spec, struct tsm_user *u, struct tsm_step *s)
 	struct lines l;
 	char *f[7], *line;
 
-	if (lines_open(&l, "/etc/passwd") >= 0) {
+	int opened = lines_open(&l, "/etc/passwd", s);
+	if (opened == -2)
+		return -1;
+	if (opened >= 0) {
 		while ((line = lines_next(&l))) {
 			/* name:password:uid:gid[:gecos:home:shell]; as runc, the
 			 * trailing fields may be missing */
@@ -181,7 +211,10 @@ int tsm_resolve_user(const char *spec, struct tsm_user *u, struct tsm_step *s)
 	if (!group[0] && !matched_name)
 		return 0;
 	int found_group = 0;
-	if (lines_open(&l, "/etc/group") >= 0) {
+	opened = lines_open(&l, "/etc/group", s);
+	if (opened == -2)
+		return -1;
+	if (opened >= 0) {
 		while ((line = lines_next(&l))) {
 			if (split(line, f, 4) < 4 || parse_id(f[2]) < 0)
 				continue;
@@ -228,6 +261,11 @@ int tsm_become_user(const struct tsm_user *u, struct tsm_step *s)
 		return tsm_step_failed(s, "setresgid", "", "");
 	if (syscall(SYS_setresuid, u->uid, u->uid, u->uid) < 0)
 		return tsm_step_failed(s, "setresuid", "", "");
+	/* A change of ids sets dumpable to fs.suid_dumpable, which a host may
+	 * have at 1: until execve we are still a copy of Node, which nothing in
+	 * the container may ptrace or read through /proc/PID (see spawn.c). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return tsm_step_failed(s, "prctl", "PR_SET_DUMPABLE", "");
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -152,5 +153,8 @@ int tsm_userns_enter(int usernsfd, struct tsm_step *s)
 		return tsm_step_failed(s, "setresgid", "userns root", "");
 	if (syscall(SYS_setresuid, 0, 0, 0) < 0)
 		return tsm_step_failed(s, "setresuid", "userns root", "");
+	/* The id change set dumpable to fs.suid_dumpable: back to 0 (spawn.c). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return tsm_step_failed(s, "prctl", "PR_SET_DUMPABLE", "");
 	return 0;
 }

@@ -19,11 +19,11 @@ type Fd = 1 | 2;
 const streams: Partial<Record<Fd, NodeJS.WriteStream>> = {};
 const closed: Partial<Record<Fd, true>> = {};
 
-function write(fd: Fd, text: string): void {
+function write(fd: Fd, text: string | Uint8Array): void {
   if (closed[fd]) return;
   const queued = streams[fd];
   if (queued) { queued.write(text); return; }
-  const buf = Buffer.from(text);
+  const buf = typeof text === 'string' ? Buffer.from(text) : text;
   let off = 0;
   while (off < buf.length) {
     try {
@@ -40,6 +40,11 @@ function write(fd: Fd, text: string): void {
       return;
     }
   }
+}
+
+/** A payload's bytes, relayed to our stdout or stderr (src/cli/stdio-relay.ts), in order with our lines. */
+export function writeBytes(fd: Fd, bytes: Uint8Array): void {
+  write(fd, bytes);
 }
 
 /** One line (or lines) of output; the newline is added. */

@@ -54,6 +54,10 @@ export interface Addon {
   exitNow(code: number): never;
   notify(socketPath: string, state: string): number;
   setWinsize(fd: number, rows: number, cols: number): number;
+  /** 1 when fd is a terminal, else 0. */
+  isatty(fd: number): number;
+  /** pipe2(O_CLOEXEC): [read end, write end], or -errno. */
+  pipe(): [number, number] | number;
   mknod(path: string, mode: number, major: number, minor: number): number;
   lsetxattr(path: string, name: string, value: Buffer): number;
   /** The value, or -errno (ENODATA when absent). */

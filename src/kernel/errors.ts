@@ -72,6 +72,8 @@ export class KernelError extends TsmError {
 function describe(f: KernelFailure): string {
   // user.c's name lookups: "init: no user 'bob' in /etc/passwd"
   if (f.syscall === 'lookup' && f.errno === ENOENT) return `${f.stage}: no ${f.what} in ${f.path}`;
+  // user.c refuses a FIFO or device there: the container owns the file
+  if (f.syscall === 'lookup' && f.errno === EINVAL) return `${f.stage}: ${f.path} is not a regular file`;
   // userns.c: the layer's file system (or kernel) cannot do idmapped mounts
   if (f.syscall === 'mount_setattr' && f.errno === EINVAL)
     return `${f.stage}: --private-users needs idmapped mounts, which the file system of ${f.path} does not support (Linux 5.12+: ext4, xfs, btrfs, tmpfs 6.3+)`;

@@ -9,3 +9,4 @@ export { catchesSignal, kill, processStartTime } from './process.js';
 export { acquireLock, isLockBusy, type Lock } from './lock.js';
 export { sdNotify } from './notify.js';
 export { nftRunInProcess, type NftOutcome } from './addon.js';
+export { isTerminal, openPipe, pumpFd, type FdPump } from './relay.js';

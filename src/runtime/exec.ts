@@ -21,12 +21,28 @@ export interface PtyFrontend {
   finish(): Promise<void>;
 }
 
+/**
+ * Pipes the CLI relays in place of those of its fds 0, 1, 2 that are
+ * terminals (without -t no host terminal reaches a container: see
+ * src/cli/stdio-relay.ts). Each present fd is the container's end; an
+ * absent one means the caller's own fd is passed.
+ */
+export interface StdioRelay {
+  readonly stdin?: number;
+  readonly stdout?: number;
+  readonly stderr?: number;
+  /** The stage has forked and holds its copies: close ours. */
+  forked(): void;
+}
+
 /** How a foreground payload (run, exec) is wired to the caller, as docker's -i and -t. */
 export interface PayloadIo {
   /** -i: the caller's stdin is the payload's; without it stdin is /dev/null. */
   interactive: boolean;
   /** -t: a new pty; stdin is relayed into it only with -i. */
   tty?: PtyFrontend;
+  /** Without -t: pipes in place of the caller's terminals. */
+  relay?: StdioRelay;
 }
 
 /** What to run: argv, extra "K=V" over the container's env, and --user (default: the payload's). */
@@ -45,21 +61,28 @@ export function stdioPlanFor(io: PayloadIo): { plan: ExecStdioPlan; forked(): vo
     const tty = io.tty;
     return { plan: { kind: 'pty', rows: tty.rows, cols: tty.cols, onMaster: (fd) => tty.attach(fd) }, forked: () => {} };
   }
-  if (io.interactive) return { plan: { kind: 'inherit' }, forked: () => {} };
+  const relay = io.relay;
+  if (io.interactive && !relay) return { plan: { kind: 'inherit' }, forked: () => {} };
   // A stray read must not eat the caller's input (or block on it).
-  const devnull = openSync('/dev/null', 'r');
+  const devnull = io.interactive ? -1 : openSync('/dev/null', 'r');
   let open = true;
   return {
-    plan: { kind: 'fds', stdin: devnull, stdout: 1, stderr: 2 },
-    forked: () => { if (open) closeSync(devnull); open = false; },
+    plan: { kind: 'fds', stdin: io.interactive ? relay?.stdin ?? 0 : devnull, stdout: relay?.stdout ?? 1, stderr: relay?.stderr ?? 2 },
+    forked: () => {
+      if (open && devnull >= 0) closeSync(devnull);
+      if (open) relay?.forked();
+      open = false;
+    },
   };
 }
 
 /**
  * Runs a command inside a running container: the native stage joins all of
- * its namespaces, and the process is moved into the container's scope with
- * AttachProcessesToUnit before it runs, so limits and accounting apply and
- * `systemd-cgls` shows it there. Needs nothing inside the container (unlike
+ * its namespaces, and the process is moved into the container's unit with
+ * AttachProcessesToUnit before it runs, so limits, device policy and
+ * accounting apply and `systemd-cgls` shows it there: the scope, or in
+ * service mode (tsmachine@NAME.service, --keep-unit) the service, whose
+ * cgroup is the container's. Needs nothing inside the container (unlike
  * `machinectl shell`, which needs systemd and D-Bus in the guest).
  */
 export async function execInContainer(
@@ -91,7 +114,7 @@ export async function execInContainer(
   }
   const bus = await deps.systemd().catch((e) => { parked.abort(); throw e; });
   try {
-    if (rt.mode !== 'service') await bus.scopes.attachProcesses(rt.unit, [parked.pid]);
+    await bus.scopes.attachProcesses(rt.unit, [parked.pid]);
   } catch (e) {
     parked.abort();
     throw e;
