@@ -5,8 +5,8 @@ import { writeSync } from 'node:fs';
  *
  * Why not process.stdout/stderr: when fd 1 or 2 is a pipe (a script, a
  * test, `| jq`), the first touch of process.stdout builds a net.Socket and
- * loads Node's whole stream and net stack, 27 modules: ~7 ms on the host,
- * several times that in the test VM, for the one line `start` prints.
+ * loads Node's whole stream and net stack, 27 modules, for the one line
+ * `start` prints (docs/decisions.md).
  *
  * A pipe whose reader went away (EPIPE: `tsmachine list | head -1`) or a
  * closed descriptor ends that output quietly. A non-blocking descriptor that is full (EAGAIN) hands the
