@@ -21,7 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "config.h"
+#include "request.h"
 #include "stage.h"
 #include "sync.h"
 #include "user.h"

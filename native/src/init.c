@@ -131,7 +131,7 @@ static void mount_overlay(struct init_ctx *c)
 		FAIL(c, "mount", "rprivate", "/");
 	if (c->usernsfd >= 0)
 		idmap_layers(c);
-	/* overlay resolves relative lowerdirs against our cwd (see config.c) */
+	/* overlay resolves relative lowerdirs against our cwd (see request.c) */
 	if (cfg->lower_dir && chdir(cfg->lower_dir) < 0)
 		FAIL(c, "chdir", "layers", cfg->lower_dir);
 	if (mount("overlay", cfg->mountpoint, "overlay", 0, cfg->overlay_opts) < 0)

@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "config.h"
+#include "request.h"
 #include "stage.h"
 #include "sync.h"
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "sync.h"
-#include "config.h"
+#include "request.h"
 
 /* Bounded copy that always terminates dst. */
 void tsm_strlcpy(char *dst, const char *src, size_t size);

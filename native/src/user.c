@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "config.h"
+#include "request.h"
 #include "stage.h"
 #include "user.h"
 

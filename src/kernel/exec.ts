@@ -1,6 +1,6 @@
-import { encodeExec } from './encode.js';
+import { encodeExec } from './request.js';
 import { failure, nativeAddon } from './addon.js';
-import { handOverPty } from './pty.js';
+import { handOverPty } from './tty.js';
 import type { ExecRequest, ParkedExec } from './types.js';
 import { waitExit } from './wait.js';
 

@@ -1,6 +1,6 @@
 /** The kernel module: everything the runtime asks of the kernel, typed. */
 export type { BindMount, ExecRequest, ExecStdioPlan, ParkedContainer, ParkedExec, PtyPlan, RootfsPlan, SeccompProfile, SpawnRequest, StdioPlan } from './types.js';
-export { openPtyMaster, setWindowSize, type PtyMaster } from './pty.js';
+export { openPtyMaster, setWindowSize, type PtyMaster } from './tty.js';
 export { KernelError, errnoMessage, errnoName } from './errors.js';
 export { spawnContainer } from './spawn.js';
 export { execInContainer } from './exec.js';

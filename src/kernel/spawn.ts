@@ -1,6 +1,6 @@
-import { encodeSpawn } from './encode.js';
+import { encodeSpawn } from './request.js';
 import { failure, nativeAddon } from './addon.js';
-import { handOverPty } from './pty.js';
+import { handOverPty } from './tty.js';
 import type { ParkedContainer, SpawnRequest } from './types.js';
 import { KernelError, errnoName } from './errors.js';
 import { EPIPE } from './errno.js';

@@ -6,7 +6,7 @@ import { DEFAULT_CAPABILITIES, capabilityMask } from './caps.js';
 
 /**
  * Requests travel to C as one buffer of "key=value\0" records (parsed by
- * native/src/config.c): no struct layout to keep in sync, and repeated keys
+ * native/src/request.c): no struct layout to keep in sync, and repeated keys
  * (lower, argv, env, bind_*) keep their order.
  */
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeExec, encodeSpawn } from '../../src/kernel/encode.js';
+import { encodeExec, encodeSpawn } from '../../src/kernel/request.js';
 import { KernelError } from '../../src/kernel/errors.js';
 import type { SpawnRequest } from '../../src/kernel/types.js';
 

@@ -3,11 +3,11 @@
  * malloc is fine) from the request JS encodes, before any fork. The stages
  * only read it.
  *
- * Wire format from JS (src/kernel/encode.ts): a sequence of "key=value\0"
+ * Wire format from JS (src/kernel/request.ts): a sequence of "key=value\0"
  * records. Repeated keys (lower, argv, env, bind_*) keep their order.
  */
-#ifndef TSM_CONFIG_H
-#define TSM_CONFIG_H
+#ifndef TSM_REQUEST_H
+#define TSM_REQUEST_H
 
 #include <stddef.h>
 
