@@ -75,7 +75,7 @@ export interface Firewall {
 }
 
 /** What the anti-spoofing sets hold for one container. */
-export interface Port {
+export interface BridgePort {
   /** Host end of its veth: the bridge port its frames come in on. */
   hostIf: string;
   /** The MAC of its eth0 (lower-case, colon-separated). */
@@ -140,6 +140,8 @@ function guardDeclarations(fw: { table: string }): string[] {
   ];
 }
 
+const ARP_ETHER_IPV4 = 'arp htype 1 arp ptype ip arp hlen 6 arp plen 4';
+
 /** The bridge-family guard chain, rewritten whole like the inet base chains. */
 function guardBatch(fw: Firewall): string[] {
   const t = `bridge ${fw.table}`;
@@ -151,7 +153,8 @@ function guardBatch(fw: Firewall): string[] {
     // Ports of other bridges, and of this one not (yet) ours, are not judged here.
     `add rule ${t} guard iifname != @ports accept ${c}`,
     `add rule ${t} guard ether type ip iifname . ether saddr . ip saddr @sources accept ${c}`,
-    `add rule ${t} guard ether type arp iifname . ether saddr . arp saddr ip @sources iifname . arp saddr ether . arp saddr ip @sources accept ${c}`,
+    // The offsets of `arp saddr ip` hold for Ethernet/IPv4 ARP only: anything else is dropped.
+    `add rule ${t} guard ether type arp ${ARP_ETHER_IPV4} iifname . ether saddr . arp saddr ip @sources iifname . arp saddr ether . arp saddr ip @sources accept ${c}`,
     `add rule ${t} guard drop ${c}`,
   ];
 }
@@ -167,12 +170,12 @@ export function baseBatch(fw: Firewall): string {
   return lines.join('\n') + '\n';
 }
 
-function element(p: Port): { ports: string; sources: string } {
+function element(p: BridgePort): { ports: string; sources: string } {
   return { ports: `{ ${q(p.hostIf)} }`, sources: `{ ${q(p.hostIf)} . ${p.mac} . ${p.address} }` };
 }
 
 /** Adds a container's port to the anti-spoofing sets. */
-function portElements(fw: { table: string }, p: Port): string[] {
+function portElements(fw: { table: string }, p: BridgePort): string[] {
   const t = `bridge ${fw.table}`;
   const e = element(p);
   return [`add element ${t} sources ${e.sources}`, `add element ${t} ports ${e.ports}`];
@@ -183,7 +186,7 @@ function portElements(fw: { table: string }, p: Port): string[] {
  * is there (and the table too): `add` before `delete` in one transaction,
  * as nft 1.0.6 has no `destroy`: teardown runs again after a partial one.
  */
-export function portDeleteBatch(fw: { table: string }, p: Port): string {
+export function portDeleteBatch(fw: { table: string }, p: BridgePort): string {
   const t = `bridge ${fw.table}`;
   const e = element(p);
   return [
@@ -202,7 +205,7 @@ export function portDeleteBatch(fw: { table: string }, p: Port): string {
  * transaction's worth of rules cost less than listing the table to see
  * whether they are intact (~60 ms in the test VM).
  */
-export function containerBatch(fw: Firewall, name: string, port: Port, ports: readonly PortMapping[]): string {
+export function containerBatch(fw: Firewall, name: string, port: BridgePort, ports: readonly PortMapping[]): string {
   const base = baseBatch(fw) + portElements(fw, port).join('\n') + '\n';
   if (ports.length === 0) return base;
   const t = `inet ${fw.table}`;

@@ -58,7 +58,7 @@ test('anti-spoofing: the bridge-family guard judges only our ports and lets thro
   assert.deepEqual(chainRules(text, 'bridge', 'guard'), [
     'iifname != @ports accept',
     'ether type ip iifname . ether saddr . ip saddr @sources accept',
-    'ether type arp iifname . ether saddr . arp saddr ip @sources iifname . arp saddr ether . arp saddr ip @sources accept',
+    'ether type arp arp htype 1 arp ptype ip arp hlen 6 arp plen 4 iifname . ether saddr . arp saddr ip @sources iifname . arp saddr ether . arp saddr ip @sources accept',
     'drop',
   ]);
   const lines = text.trim().split('\n');
