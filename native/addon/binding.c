@@ -413,13 +413,20 @@ static napi_value js_nl_link_del(napi_env env, napi_callback_info info)
 
 static napi_value js_nl_veth_add(napi_env env, napi_callback_info info)
 {
-	napi_value argv[4];
+	napi_value argv[5];
 	int32_t pid, mtu;
-	if (!args(env, info, 4, argv) || !arg_int(env, argv[2], &pid) || !arg_int(env, argv[3], &mtu))
+	void *mac;
+	size_t mac_len;
+	if (!args(env, info, 5, argv) || !arg_int(env, argv[2], &pid) || !arg_int(env, argv[3], &mtu) ||
+	    !arg_buf(env, argv[4], &mac, &mac_len))
 		return NULL;
+	if (mac_len != 0 && mac_len != 6) {
+		napi_throw_type_error(env, NULL, "tsmachine.node: a MAC address has 6 bytes");
+		return NULL;
+	}
 	char *host = arg_str(env, argv[0]);
 	char *peer = host ? arg_str(env, argv[1]) : NULL;
-	napi_value v = peer ? nl_rc(env, tsm_nl_veth_add(host, peer, pid, mtu)) : NULL;
+	napi_value v = peer ? nl_rc(env, tsm_nl_veth_add(host, peer, pid, mtu, mac_len ? mac : NULL)) : NULL;
 	free(host);
 	free(peer);
 	return v;

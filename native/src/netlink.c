@@ -226,7 +226,7 @@ int tsm_nl_bridge_add(const char *name)
 	return tsm_nl_link_index(name);
 }
 
-int tsm_nl_veth_add(const char *host_name, const char *peer_name, int peer_pid, int mtu)
+int tsm_nl_veth_add(const char *host_name, const char *peer_name, int peer_pid, int mtu, const unsigned char *peer_mac)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct nl_msg m;
@@ -244,6 +244,8 @@ int tsm_nl_veth_add(const char *host_name, const char *peer_name, int peer_pid, 
 	attr_u32(&m, IFLA_NET_NS_PID, (uint32_t)peer_pid);
 	if (mtu > 0)
 		attr_u32(&m, IFLA_MTU, (uint32_t)mtu);
+	if (peer_mac)
+		attr_put(&m, IFLA_ADDRESS, peer_mac, 6);
 	nest_end(&m, peer);
 	nest_end(&m, data);
 	nest_end(&m, info);

@@ -25,8 +25,9 @@ int tsm_nl_bridge_add(const char *name);
 
 /* A veth pair: HOST_NAME stays here, PEER_NAME is created directly inside the
  * network namespace of PEER_PID (IFLA_NET_NS_PID). Both ends get MTU when it
- * is > 0 (else the kernel's 1500). Returns HOST_NAME's ifindex. */
-int tsm_nl_veth_add(const char *host_name, const char *peer_name, int peer_pid, int mtu);
+ * is > 0 (else the kernel's 1500). PEER_MAC (6 bytes) is the peer's address,
+ * NULL for a random one. Returns HOST_NAME's ifindex. */
+int tsm_nl_veth_add(const char *host_name, const char *peer_name, int peer_pid, int mtu, const unsigned char *peer_mac);
 
 /* A macvlan (mode bridge) or ipvlan (mode l2) link on PARENT_IFINDEX, named
  * NAME inside the netns of PID. KIND is "macvlan" or "ipvlan". Returns 0. */

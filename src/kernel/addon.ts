@@ -66,8 +66,8 @@ export interface Addon {
   llistxattr(path: string): Buffer | number;
   nlLinkIndex(name: string): number;
   nlBridgeAdd(name: string): number;
-  /** mtu 0: the kernel's default. */
-  nlVethAdd(host: string, peer: string, pid: number, mtu: number): number;
+  /** mtu 0: the kernel's default; an empty peerMac: a random one. */
+  nlVethAdd(host: string, peer: string, pid: number, mtu: number, peerMac: Uint8Array): number;
   nlL2Add(kind: string, parentIfindex: number, name: string, pid: number): number;
   nlLinkSet(ifindex: number, master: number, up: number): number;
   nlHairpin(ifindex: number, on: number): number;

@@ -44,9 +44,13 @@ export function bridgeAdd(name: string): number {
   return check(nativeAddon().nlBridgeAdd(name), 'newlink bridge', name);
 }
 
-/** Host end HOST here, PEER created inside the netns of PID, both with MTU (0: the kernel's); returns HOST's ifindex. */
-export function vethAdd(host: string, peer: string, pid: number, mtu = 0): number {
-  return check(nativeAddon().nlVethAdd(host, peer, pid, mtu), 'newlink veth', `${host}/${peer}@pid ${pid}`);
+/**
+ * Host end HOST here, PEER created inside the netns of PID, both with MTU (0:
+ * the kernel's), PEER with the 6-byte PEERMAC (empty: a random one); returns
+ * HOST's ifindex.
+ */
+export function vethAdd(host: string, peer: string, pid: number, mtu = 0, peerMac: Uint8Array = new Uint8Array(0)): number {
+  return check(nativeAddon().nlVethAdd(host, peer, pid, mtu, peerMac), 'newlink veth', `${host}/${peer}@pid ${pid}`);
 }
 
 export function l2Add(kind: 'macvlan' | 'ipvlan', parentIfindex: number, name: string, pid: number): void {

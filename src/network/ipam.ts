@@ -29,6 +29,12 @@ export interface IpamStore {
   subnet: string | null;
   /** Last address handed out: allocation goes round from there, so a freed address is not reused at once (stale ARP entries). */
   last: string | null;
+  /**
+   * We turned ip_forward on (it was 0): the host did not route, and our nft
+   * table keeps it from routing between its other interfaces (nft.ts). Kept
+   * when the last lease goes, since ip_forward stays on then.
+   */
+  forwardingOurs?: boolean;
   leases: Record<string, Lease>;
 }
 
@@ -51,6 +57,7 @@ export function parseStore(text: string, path: string): IpamStore {
     version: 1,
     subnet: typeof s.subnet === 'string' ? s.subnet : null,
     last: typeof s.last === 'string' ? s.last : null,
+    ...(s.forwardingOurs === true ? { forwardingOurs: true } : {}),
     leases: typeof s.leases === 'object' && s.leases !== null ? s.leases : {},
   };
 }

@@ -2,22 +2,30 @@ import { linkDel, linkIndex } from '../kernel/netlink.js';
 import type { NetworkConfig } from './config.js';
 import { NetworkError } from './errors.js';
 import { type Lease, bridgeLeases, readStore, withStore } from './ipam.js';
-import { nftDeleteTable } from './nft-run.js';
+import { containerMac } from './names.js';
+import { portDeleteBatch } from './nft.js';
+import { nftApply, nftDeleteTable } from './nft-run.js';
 
 /**
  * Drops NAME's lease. When it was the last bridge lease, the bridge and the
- * nft table go too (under the same lock as the setup that would need them),
- * so an idle host carries nothing of tsmachine's.
+ * nft tables go too (under the same lock as the setup that would need them),
+ * so an idle host carries nothing of tsmachine's; otherwise its port leaves
+ * the anti-spoofing sets (by exact key, from the lease: no listing), so a
+ * later container on that veth name cannot send from this address.
  */
 export async function releaseLease(cfg: NetworkConfig, name: string): Promise<void> {
   await withStore(cfg, async (store) => {
     const lease = store.leases[name];
     if (!lease) return;
     delete store.leases[name];
-    if (lease.mode === 'bridge' && bridgeLeases(store).length === 0) {
+    if (lease.mode !== 'bridge') return;
+    if (bridgeLeases(store).length === 0) {
       await nftDeleteTable(cfg.table);
       linkDel(cfg.bridge);
       store.subnet = null;
+    } else if (lease.hostIf !== null && lease.address !== '') {
+      const port = { hostIf: lease.hostIf, mac: containerMac(lease.address), address: lease.address };
+      await nftApply(portDeleteBatch(cfg, port), `removing the address of ${name} from the anti-spoofing sets`);
     }
   });
 }

@@ -33,3 +33,20 @@ export function ruleComment(container: string): string {
   if (/^[A-Za-z0-9_.-]{1,100}$/.test(container)) return `tsm:${container}`;
   return `tsm:#${shortHash(container, 16)}`;
 }
+
+/**
+ * The MAC of a bridged container's eth0, from its address as docker derives
+ * its 02:42:… ones: locally administered unicast (02), a fixed byte, the
+ * four bytes of the IPv4 address. Set by us rather than left random so the
+ * anti-spoofing rules (nft.ts) and their removal know it from the lease
+ * alone, and so a reused address keeps its MAC in the neighbours' ARP caches.
+ */
+export function containerMac(address: string): string {
+  const bytes = [0x02, 0x74, ...address.split('.').map(Number)];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** "02:74:0a:58:00:02" as 6 bytes. */
+export function macBytes(mac: string): Uint8Array {
+  return Uint8Array.from(mac.split(':').map((h) => parseInt(h, 16)));
+}

@@ -2,7 +2,7 @@ import { childProcess } from '../builtins.js';
 import { existsSync } from 'node:fs';
 import { NetworkError } from './errors.js';
 import { nftRunInProcess, type NftOutcome } from '../kernel/index.js';
-import { type TableListing, parseListing } from './nft.js';
+import { type TableListing, parseListing, tableDeleteBatch } from './nft.js';
 
 /** Debian installs nft in /usr/sbin, which a non-login PATH may lack. */
 function nftBinary(): string {
@@ -63,8 +63,8 @@ export async function nftListTable(table: string): Promise<TableListing | null> 
   return parseListing(r.stdout);
 }
 
-/** Deletes the whole table (ours alone); absent is fine. */
+/** Deletes our two tables (inet and bridge NAME) in one transaction; absent is fine. */
 export async function nftDeleteTable(table: string): Promise<void> {
-  const r = await nft(`delete table inet ${table}`);
-  if (!r.ok && !ABSENT.test(r.stderr)) throw new NetworkError(`nft delete table inet ${table}: ${firstLine(r.stderr)}`);
+  const r = await nft(tableDeleteBatch(table));
+  if (!r.ok && !ABSENT.test(r.stderr)) throw new NetworkError(`nft delete table inet/bridge ${table}: ${firstLine(r.stderr)}`);
 }

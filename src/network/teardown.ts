@@ -11,8 +11,9 @@ import { nftInstalled, removeContainerRules } from './rules.js';
  * when its netns died), its nft rules, its lease; the bridge and table with
  * the last lease. Idempotent and tolerant of missing pieces, for stop/rm and
  * for cleaning up after a kill -9. A container's own rules are only ever
- * added while its lease exists, and only for published ports (nft.ts
- * containerBatch), so without both there is nothing in nft to look for.
+ * added while its lease exists, and its chain only for published ports
+ * (nft.ts containerBatch), so without both there is no chain to look for;
+ * its anti-spoofing set elements go with the lease (releaseLease).
  */
 export async function teardownNetwork(name: string): Promise<void> {
   const cfg = networkConfig();

@@ -60,6 +60,7 @@ after(() => {
     spawnSync('ip', ['link', 'del', PARENT]);
     spawnSync('ip', ['link', 'del', `${PARENT}i`]);
     spawnSync('nft', ['delete', 'table', 'inet', TABLE]);
+    spawnSync('nft', ['delete', 'table', 'bridge', TABLE]);
   }
   rmSync(dir, { recursive: true, force: true });
 });
@@ -97,7 +98,7 @@ function hostLinks(): string[] {
 }
 
 function tableExists(): boolean {
-  return spawnSync('nft', ['list', 'table', 'inet', TABLE]).status === 0;
+  return ['inet', 'bridge'].some((family) => spawnSync('nft', ['list', 'table', family, TABLE]).status === 0);
 }
 
 function leases(): string[] {
@@ -165,6 +166,33 @@ test('bridge mode end to end: addresses, reachability, published port, teardown'
   await t.test('containers reach each other', () => {
     assert.equal(curl(`http://${a.ip}/`, b.pid), 'hello from the container\n');
   });
+  await t.test('a container sending from an address or a MAC not its own reaches nothing; from its own it does', () => {
+    const spoof = '10.231.7.250';
+    const fails = (args: string[]): boolean => spawnSync('nsenter', ['-t', String(b.pid), '-n', ...args], { timeout: 10_000 }).status !== 0;
+    inNs(b.pid, ['ip', 'addr', 'add', `${spoof}/24`, 'dev', 'eth0']);
+    try {
+      // Without the guard this works: the host and A ask for .250 by ARP and eth0 answers.
+      assert.ok(fails(['curl', '-sS', '--max-time', '2', '--interface', spoof, `http://${a.ip}/`]), 'reached the neighbour from a spoofed address');
+      assert.ok(fails(['busybox', 'ping', '-c', '1', '-W', '2', '-I', spoof, GATEWAY]), 'reached the host from a spoofed address');
+      assert.equal(inNs(b.pid, ['curl', '-sS', '--max-time', '5', '--interface', b.ip, `http://${a.ip}/`]), 'hello from the container\n');
+    } finally {
+      inNs(b.pid, ['ip', 'addr', 'del', `${spoof}/24`, 'dev', 'eth0']);
+    }
+    // (not /sys/class/net: that sysfs shows the netns of its mounter, the host's)
+    const own = String((JSON.parse(inNs(b.pid, ['ip', '-j', 'link', 'show', 'eth0'])) as { address: string }[])[0]?.address);
+    assert.equal(own, `02:74:0a:e7:07:${Number(b.ip.split('.')[3]).toString(16).padStart(2, '0')}`, 'the MAC derived from the address');
+    inNs(b.pid, ['ip', 'link', 'set', 'eth0', 'address', '02:00:00:00:00:99']);
+    try {
+      // Nobody may answer to the old MAC from cache: the host and A must ask again.
+      spawnSync('ip', ['neigh', 'del', b.ip, 'dev', BRIDGE]);
+      inNs(a.pid, ['ip', 'neigh', 'flush', 'dev', 'eth0']);
+      assert.ok(fails(['curl', '-sS', '--max-time', '2', `http://${a.ip}/`]), 'a frame from a MAC not its own passed');
+    } finally {
+      inNs(b.pid, ['ip', 'link', 'set', 'eth0', 'address', own]);
+    }
+    spawnSync('ip', ['neigh', 'del', b.ip, 'dev', BRIDGE]);
+    assert.equal(curl(`http://${a.ip}/`, b.pid), 'hello from the container\n');
+  });
   await t.test('a published port answers on 127.0.0.1, and through the gateway from containers (hairpin)', () => {
     assert.equal(curl(`http://127.0.0.1:${port}/`), 'hello from the container\n');
     assert.equal(curl(`http://${GATEWAY}:${port}/`, b.pid), 'hello from the container\n');
@@ -207,6 +235,8 @@ test('bridge mode end to end: addresses, reachability, published port, teardown'
     await teardownNetwork('ta');
     const rules = execFileSync('nft', ['list', 'table', 'inet', TABLE]).toString();
     assert.ok(!rules.includes('tsm:ta') && !rules.includes('ctr-ta'), rules);
+    const sets = execFileSync('nft', ['list', 'table', 'bridge', TABLE]).toString();
+    assert.ok(!sets.includes('"vt-ta"') && sets.includes('"vt-tb"'), `only tb stays in the anti-spoofing sets: ${sets}`);
     assert.deepEqual(leases(), ['tb']);
     await teardownNetwork('ta'); // idempotent
   });
