@@ -488,11 +488,10 @@ static napi_value js_nl_netns_configure(napi_env env, napi_callback_info info)
 	char *ifname = arg_str(env, argv[1]);
 	if (!ifname)
 		return NULL;
-	int step = 0;
-	int rc = tsm_nl_netns_configure(pid, ifname, addr, prefix, gw, &step);
-	int err = errno;
+	struct tsm_result r;
+	int rc = tsm_nl_netns_configure(pid, ifname, addr, prefix, gw, &r);
 	free(ifname);
-	return num(env, rc < 0 ? -((int64_t)err * 16 + (step & 15)) : 0);
+	return result(env, rc, &r);
 }
 
 /* ---- libnftables, opened on first use (the nftables package may be absent) */

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "netlink.h"
+#include "stage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -379,8 +380,10 @@ static int default_route_on(int fd, int ifindex, uint32_t gateway)
 	return nl_request(fd, &m, NULL);
 }
 
+/* What failed in the child: static strings, readable by the parent (CLONE_VM). */
 struct child_report {
-	int step;
+	const char *syscall; /* NULL: nothing failed */
+	const char *what;
 	int err;
 };
 
@@ -388,36 +391,37 @@ struct child_report {
 static struct child_report configure_in_netns(const char *nspath, const char *ifname, uint32_t addr, int prefix,
 					     uint32_t gateway)
 {
-	struct child_report r = { TSM_NL_STEP_NONE, 0 };
-#define FAIL(s)                    \
+	struct child_report r = { NULL, NULL, 0 };
+#define FAIL(call, which)          \
 	do {                       \
-		r.step = (s);      \
+		r.syscall = (call); \
+		r.what = (which);  \
 		r.err = errno;     \
 		return r;          \
 	} while (0)
 	int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
-		FAIL(TSM_NL_STEP_OPEN_NS);
+		FAIL("open", "netns");
 	if (setns(nsfd, CLONE_NEWNET) < 0)
-		FAIL(TSM_NL_STEP_SETNS);
+		FAIL("setns", "net");
 	close(nsfd);
 	int fd = nl_open();
 	if (fd < 0)
-		FAIL(TSM_NL_STEP_SOCKET);
+		FAIL("socket", "netlink");
 	/* The native init brings lo up too; doing it here as well makes the
 	 * network module correct on its own (idempotent). */
 	int lo = link_index_on(fd, "lo");
 	if (lo < 0 || link_set_on(fd, lo, 0, 1) < 0)
-		FAIL(TSM_NL_STEP_LO_UP);
+		FAIL("setlink", "lo up");
 	int index = link_index_on(fd, ifname);
 	if (index < 0)
-		FAIL(TSM_NL_STEP_FIND_LINK);
+		FAIL("getlink", "container end");
 	if (addr != 0 && addr_add_on(fd, index, addr, prefix) < 0)
-		FAIL(TSM_NL_STEP_ADDRESS);
+		FAIL("newaddr", "container address");
 	if (link_set_on(fd, index, 0, 1) < 0)
-		FAIL(TSM_NL_STEP_LINK_UP);
+		FAIL("setlink", "container end up");
 	if (gateway != 0 && default_route_on(fd, index, gateway) < 0)
-		FAIL(TSM_NL_STEP_ROUTE);
+		FAIL("newroute", "default route");
 #undef FAIL
 	return r;
 }
@@ -436,30 +440,37 @@ static int child_main(void *arg)
 {
 	struct child_args *a = arg;
 	a->report = configure_in_netns(a->nspath, a->ifname, a->addr, a->prefix, a->gateway);
-	return a->report.step == TSM_NL_STEP_NONE ? 0 : 1;
+	return a->report.syscall == NULL ? 0 : 1;
 }
 
 /*
  * The child is made with CLONE_VM | CLONE_VFORK, as posix_spawn does: no copy
- * of Node's page tables (a plain fork of Node costs ~10 ms here), and this
+ * of Node's page tables (a plain fork copies them all), and this
  * thread sleeps until the child is gone. setns() changes only the child's
  * namespaces (CLONE_VM without CLONE_THREAD is still a process of its own).
  * The child runs on its own mmap'd stack, touches no lock and no heap, and
  * leaves its report in ARGS, which we share.
  */
-int tsm_nl_netns_configure(int pid, const char *ifname, uint32_t addr, int prefix, uint32_t gateway, int *step)
+/* The failure as the stages report theirs; returns -1. */
+static int netns_failed(struct tsm_result *out, const char *syscall, const char *what, const char *ifname, int err)
+{
+	tsm_result_error(out, "netns", syscall, what, ifname, err);
+	return -1;
+}
+
+int tsm_nl_netns_configure(int pid, const char *ifname, uint32_t addr, int prefix, uint32_t gateway,
+			   struct tsm_result *out)
 {
 	char nspath[64];
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net", pid);
-	*step = TSM_NL_STEP_NONE;
+	memset(out, 0, sizeof(*out));
 
 	const size_t stack_size = 256 * 1024;
 	char *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
-		*step = TSM_NL_STEP_FORK;
-		return -1;
-	}
-	struct child_args args = { nspath, ifname, addr, prefix, gateway, { TSM_NL_STEP_WAIT, EIO } };
+	if (stack == MAP_FAILED)
+		return netns_failed(out, "mmap", "netns child stack", ifname, errno);
+	/* A child that dies before it reports: "waitpid" with EIO. */
+	struct child_args args = { nspath, ifname, addr, prefix, gateway, { "waitpid", "netns child", EIO } };
 
 	/* Blocked in the child so none of Node's signal handlers can run in
 	 * it; restored in the parent right after. */
@@ -471,22 +482,18 @@ int tsm_nl_netns_configure(int pid, const char *ifname, uint32_t addr, int prefi
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (child < 0) {
 		munmap(stack, stack_size);
-		*step = TSM_NL_STEP_FORK;
-		errno = clone_errno;
-		return -1;
+		return netns_failed(out, "clone", "netns child", ifname, clone_errno);
 	}
 	int status = 0;
 	while (waitpid(child, &status, 0) < 0) {
 		if (errno != EINTR) {
+			int e = errno;
 			munmap(stack, stack_size);
-			*step = TSM_NL_STEP_WAIT;
-			return -1;
+			return netns_failed(out, "waitpid", "netns child", ifname, e);
 		}
 	}
 	munmap(stack, stack_size);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	*step = args.report.step;
-	errno = args.report.err;
-	return -1;
+	return netns_failed(out, args.report.syscall, args.report.what, ifname, args.report.err);
 }

@@ -50,23 +50,12 @@ int tsm_nl_link_del(const char *name);
 /*
  * Inside the network namespace of PID (entered by a child process): brings lo
  * up, gives IFNAME the address ADDR/PREFIX (skipped when addr is 0), sets it
- * up and adds a default route via GATEWAY (skipped when 0). On failure *step
- * names what failed (enum tsm_nl_step) and errno is the child's errno.
+ * up and adds a default route via GATEWAY (skipped when 0). On failure -1,
+ * and *out names the step (stage "netns", syscall, what, IFNAME, errno) as
+ * the stages report theirs.
  */
-enum tsm_nl_step {
-	TSM_NL_STEP_NONE = 0,
-	TSM_NL_STEP_FORK = 1,
-	TSM_NL_STEP_OPEN_NS = 2,
-	TSM_NL_STEP_SETNS = 3,
-	TSM_NL_STEP_SOCKET = 4,
-	TSM_NL_STEP_LO_UP = 5,
-	TSM_NL_STEP_FIND_LINK = 6,
-	TSM_NL_STEP_ADDRESS = 7,
-	TSM_NL_STEP_LINK_UP = 8,
-	TSM_NL_STEP_ROUTE = 9,
-	TSM_NL_STEP_WAIT = 10,
-};
+struct tsm_result;
 int tsm_nl_netns_configure(int pid, const char *ifname, uint32_t addr, int prefix, uint32_t gateway,
-			   int *step);
+			   struct tsm_result *out);
 
 #endif

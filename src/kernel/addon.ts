@@ -73,8 +73,8 @@ export interface Addon {
   nlHairpin(ifindex: number, on: number): number;
   nlAddrAdd(ifindex: number, addr: number, prefix: number): number;
   nlLinkDel(name: string): number;
-  /** 0, or -(errno * 16 + step) with step from enum tsm_nl_step. */
-  nlNetnsConfigure(pid: number, ifname: string, addr: number, prefix: number, gateway: number): number;
+  /** rc 0, or -1 with the failed step (stage "netns"), as the stages report theirs. */
+  nlNetnsConfigure(pid: number, ifname: string, addr: number, prefix: number, gateway: number): StageResult;
   /** null when libnftables.so.1 is not installed. */
   nftRun(commands: string, json: boolean): NftOutcome | null;
   /** The default seccomp filter as struct sock_filter[] (8 bytes each; empty on architectures without one), or -errno. */

@@ -1,31 +1,23 @@
-import { nativeAddon } from './addon.js';
-import { TsmError } from '../errors.js';
-import { errnoName } from './errors.js';
+import { failure, nativeAddon } from './addon.js';
+import { KernelError } from './errors.js';
 import { EEXIST, ENODEV } from './errno.js';
 
 /**
  * Bindings to native/src/netlink.c: rtnetlink requests made from C so that no
  * `ip` process runs per step, and so that the container-side work happens in
  * a forked child that enters the container's netns (Node never does).
- * Every wrapper throws NetlinkError carrying the operation, errno and name.
+ * Every wrapper throws KernelError carrying the request, errno and name.
  * The binding is loaded on first use, so importing this costs nothing.
  */
-export class NetlinkError extends TsmError {
-  readonly module = 'kernel';
-  constructor(readonly op: string, readonly errno: number, readonly target: string) {
-    super(`${op}(${target}): ${errnoName(errno)}`);
-  }
+function failed(op: string, errno: number, target: string): KernelError {
+  return new KernelError({ stage: 'kernel', syscall: 'rtnetlink', what: op, errno, path: target });
 }
-
 
 export { ENOENT, ESRCH, EEXIST, ENODEV } from './errno.js';
 
-/** What tsm_nl_netns_configure's child was doing when it failed (enum tsm_nl_step). */
-const STEPS = ['', 'fork', 'open netns', 'setns', 'netlink socket', 'lo up', 'find link', 'add address', 'link up', 'default route', 'wait'];
-
-/** Returns rc, or throws NetlinkError with the call's errno (rc is -errno). */
+/** Returns rc, or throws KernelError with the call's errno (rc is -errno). */
 function check(rc: number, op: string, target: string): number {
-  if (rc < 0) throw new NetlinkError(op, -rc, target);
+  if (rc < 0) throw failed(op, -rc, target);
   return rc;
 }
 
@@ -35,7 +27,7 @@ export function linkIndex(name: string): number | null {
   if (rc < 0) {
     const e = -rc;
     if (e === ENODEV) return null;
-    throw new NetlinkError('getlink', e, name);
+    throw failed('getlink', e, name);
   }
   return rc;
 }
@@ -73,7 +65,7 @@ export function addrAdd(ifindex: number, addr: number, prefix: number): boolean 
   if (rc < 0) {
     const e = -rc;
     if (e === EEXIST) return false;
-    throw new NetlinkError('newaddr', e, `ifindex ${ifindex}`);
+    throw failed('newaddr', e, `ifindex ${ifindex}`);
   }
   return true;
 }
@@ -84,7 +76,7 @@ export function linkDel(name: string): boolean {
   if (rc < 0) {
     const e = -rc;
     if (e === ENODEV) return false;
-    throw new NetlinkError('dellink', e, name);
+    throw failed('dellink', e, name);
   }
   return true;
 }
@@ -95,9 +87,7 @@ export function linkDel(name: string): boolean {
  * (skipped when 0).
  */
 export function netnsConfigure(pid: number, ifname: string, addr: number, prefix: number, gateway: number): void {
-  const rc = nativeAddon().nlNetnsConfigure(pid, ifname, addr >>> 0, prefix, gateway >>> 0);
-  if (rc < 0) {
-    const step = -rc % 16;
-    throw new NetlinkError(`netns of pid ${pid}: ${STEPS[step] ?? 'step ?'}`, Math.floor(-rc / 16), ifname);
-  }
+  // A failure names the step as the stages do: "netns: setlink container end up on eth0 failed: …"
+  const r = nativeAddon().nlNetnsConfigure(pid, ifname, addr >>> 0, prefix, gateway >>> 0);
+  if (r.rc < 0) throw failure(r);
 }

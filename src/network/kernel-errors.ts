@@ -1,4 +1,4 @@
-import { NetlinkError } from '../kernel/netlink.js';
+import { KernelError } from '../kernel/errors.js';
 import { TsmError } from '../errors.js';
 import { NetworkError } from './errors.js';
 
@@ -8,7 +8,7 @@ import { NetworkError } from './errors.js';
  */
 export function asNetworkError(e: unknown, name: string): TsmError {
   if (e instanceof NetworkError) return e;
-  if (e instanceof NetlinkError) return new NetworkError(`network of ${name}: ${e.message}`, { cause: e });
+  if (e instanceof KernelError) return new NetworkError(`network of ${name}: ${e.message}`, { cause: e });
   if (e instanceof TsmError) return e;
   return new NetworkError(`network of ${name}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }

@@ -58,4 +58,16 @@ describe('kernel utilities', () => {
   test('waitExit of a process that is not our child rejects with ECHILD', async () => {
     await assert.rejects(waitExit(1), (e: unknown) => e instanceof KernelError && e.errnoName === 'ECHILD');
   });
+
+  test('netlink failures are KernelErrors naming the step, as the stages report theirs', async () => {
+    const { netnsConfigure, linkDel } = await import('../../src/kernel/netlink.js');
+    // No such process: the child cannot open its netns.
+    assert.throws(() => netnsConfigure(4_000_000, 'eth0', 0, 0, 0), (e: unknown) =>
+      e instanceof KernelError && e.stage === 'netns' && e.syscall === 'open' && e.what === 'netns' && e.errnoName === 'ENOENT' && e.path === 'eth0'
+      && /^netns: open netns on eth0 failed: ENOENT/.test(e.message));
+    // Our own netns, a link that is not there: the step after lo.
+    assert.throws(() => netnsConfigure(process.pid, 'tsm-no-such0', 0, 0, 0), (e: unknown) =>
+      e instanceof KernelError && e.syscall === 'getlink' && e.what === 'container end' && e.errnoName === 'ENODEV');
+    assert.equal(linkDel('tsm-no-such0'), false);
+  });
 });
