@@ -16,7 +16,6 @@
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,10 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include "../src/api.h"
@@ -209,11 +205,7 @@ static napi_value js_flock(napi_env env, napi_callback_info info)
 	int32_t fd, op;
 	if (!args(env, info, 2, argv) || !arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &op))
 		return NULL;
-	int r;
-	do
-		r = flock(fd, op);
-	while (r < 0 && errno == EINTR);
-	return num(env, r < 0 ? -errno : 0);
+	return num(env, tsm_flock(fd, op));
 }
 
 static napi_value js_remove_tree(napi_env env, napi_callback_info info)
@@ -299,10 +291,9 @@ static napi_value js_mknod(napi_env env, napi_callback_info info)
 	char *path = arg_str(env, argv[0]);
 	if (!path)
 		return NULL;
-	int r = mknod(path, mode, makedev(major_, minor_));
-	int err = errno;
+	int r = tsm_mknod(path, mode, major_, minor_);
 	free(path);
-	return num(env, r < 0 ? -err : 0);
+	return num(env, r);
 }
 
 static napi_value js_lsetxattr(napi_env env, napi_callback_info info)
@@ -318,37 +309,23 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info)
 		free(path);
 		return NULL;
 	}
-	int r = lsetxattr(path, name, value, len, 0);
-	int err = errno;
+	int r = tsm_lsetxattr(path, name, value, len);
 	free(path);
 	free(name);
-	return num(env, r < 0 ? -err : 0);
+	return num(env, r);
 }
 
-/* lgetxattr (name given) or llistxattr (name NULL) into a Buffer, sized by
- * asking first and retried when it grew in between; -errno on failure. */
+/* lgetxattr (name given) or llistxattr (name NULL) into a Buffer, or -errno. */
 static napi_value xattr_buffer(napi_env env, const char *path, const char *name)
 {
-	for (;;) {
-		ssize_t n = name ? lgetxattr(path, name, NULL, 0) : llistxattr(path, NULL, 0);
-		if (n < 0)
-			return num(env, -errno);
-		char *buf = malloc(n ? (size_t)n : 1);
-		if (!buf)
-			return num(env, -ENOMEM);
-		ssize_t m = name ? lgetxattr(path, name, buf, (size_t)n) : llistxattr(path, buf, (size_t)n);
-		int err = errno;
-		if (m < 0) {
-			free(buf);
-			if (err == ERANGE)
-				continue;
-			return num(env, -err);
-		}
-		napi_value out = NULL;
-		napi_create_buffer_copy(env, (size_t)m, buf, NULL, &out);
-		free(buf);
-		return out;
-	}
+	char *buf;
+	ssize_t n = tsm_xattr_read(path, name, &buf);
+	if (n < 0)
+		return num(env, n);
+	napi_value out = NULL;
+	napi_create_buffer_copy(env, (size_t)n, buf, NULL, &out);
+	free(buf);
+	return out;
 }
 
 static napi_value js_lgetxattr(napi_env env, napi_callback_info info)
@@ -494,52 +471,10 @@ static napi_value js_nl_netns_configure(napi_env env, napi_callback_info info)
 	return result(env, rc, &r);
 }
 
-/* ---- libnftables, opened on first use (the nftables package may be absent) */
+/* ---- libnftables (nft.c) ------------------------------------------------ */
 
-static struct {
-	int state; /* 0 not tried, 1 loaded, -1 unavailable */
-	void *(*ctx_new)(uint32_t);
-	void (*ctx_free)(void *);
-	void (*set_output_flags)(void *, unsigned int);
-	int (*buffer_output)(void *);
-	int (*buffer_error)(void *);
-	const char *(*get_output)(void *);
-	const char *(*get_error)(void *);
-	int (*run)(void *, const char *);
-} nft;
-
-static bool nft_load(void)
-{
-	if (nft.state)
-		return nft.state > 0;
-	nft.state = -1;
-	void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return false;
-#define SYM(field, name)                                  \
-	do {                                              \
-		*(void **)(&nft.field) = dlsym(h, name); \
-		if (!nft.field)                           \
-			return false;                     \
-	} while (0)
-	SYM(ctx_new, "nft_ctx_new");
-	SYM(ctx_free, "nft_ctx_free");
-	SYM(set_output_flags, "nft_ctx_output_set_flags");
-	SYM(buffer_output, "nft_ctx_buffer_output");
-	SYM(buffer_error, "nft_ctx_buffer_error");
-	SYM(get_output, "nft_ctx_get_output_buffer");
-	SYM(get_error, "nft_ctx_get_error_buffer");
-	SYM(run, "nft_run_cmd_from_buffer");
-#undef SYM
-	nft.state = 1;
-	return true;
-}
-
-#define NFT_CTX_DEFAULT 0
-#define NFT_CTX_OUTPUT_JSON (1 << 4)
-
-/* nftRun(commands, json): { ok, stdout, stderr }, or null without libnftables.
- * A fresh context per call: its buffers then hold this call's text only. */
+/* nftRun(commands, json): { ok, stdout, stderr }, or null without libnftables
+ * (or memory for its output: the caller then runs the nft binary). */
 static napi_value js_nft_run(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2], out = NULL, v;
@@ -549,27 +484,22 @@ static napi_value js_nft_run(napi_env env, napi_callback_info info)
 	char *cmds = arg_str(env, argv[0]);
 	if (!cmds)
 		return NULL;
-	void *ctx = nft_load() ? nft.ctx_new(NFT_CTX_DEFAULT) : NULL;
-	if (!ctx) {
-		free(cmds);
+	char *o, *e;
+	int rc = tsm_nft_run(cmds, json, &o, &e);
+	free(cmds);
+	if (rc < 0) {
 		napi_get_null(env, &out);
 		return out;
 	}
-	if (json)
-		nft.set_output_flags(ctx, NFT_CTX_OUTPUT_JSON);
-	nft.buffer_output(ctx);
-	nft.buffer_error(ctx);
-	int rc = nft.run(ctx, cmds);
-	const char *o = nft.get_output(ctx), *e = nft.get_error(ctx);
 	napi_create_object(env, &out);
 	napi_get_boolean(env, rc == 0, &v);
 	napi_set_named_property(env, out, "ok", v);
-	napi_create_string_utf8(env, o ? o : "", NAPI_AUTO_LENGTH, &v);
+	napi_create_string_utf8(env, o, NAPI_AUTO_LENGTH, &v);
 	napi_set_named_property(env, out, "stdout", v);
-	napi_create_string_utf8(env, e ? e : "", NAPI_AUTO_LENGTH, &v);
+	napi_create_string_utf8(env, e, NAPI_AUTO_LENGTH, &v);
 	napi_set_named_property(env, out, "stderr", v);
-	nft.ctx_free(ctx);
-	free(cmds);
+	free(o);
+	free(e);
 	return out;
 }
 

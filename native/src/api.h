@@ -7,6 +7,7 @@
 #define TSM_API_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "sync.h"
 
 /* spawn.c: clone the parked child/init stages (SpawnRequest, encoded). */
@@ -31,6 +32,18 @@ int tsm_open_in_root(int rootfd, const char *path, int flags);
 int tsm_open_in_root_walk(int rootfd, const char *path, int flags);
 int tsm_each_cpu_path(int rootfd, const char *cpudir, const char *tail,
 		      int (*each)(int rootfd, const char *path, void *arg), void *arg);
+
+/* fsops.c: file system calls Node lacks; 0 (a length) or -errno. *out is
+ * malloc'd (free it). */
+int tsm_flock(int fd, int op);
+int tsm_mknod(const char *path, unsigned int mode, unsigned int major_, unsigned int minor_);
+int tsm_lsetxattr(const char *path, const char *name, const void *value, size_t len);
+/* lgetxattr (name given) or llistxattr (name NULL). */
+ssize_t tsm_xattr_read(const char *path, const char *name, char **out);
+
+/* nft.c: one libnftables transaction: 0 done, 1 refused (see *err), -ENOENT
+ * without libnftables, -ENOMEM. *out and *err are malloc'd (free both). */
+int tsm_nft_run(const char *commands, int json, char **out, char **err);
 
 /* util.c */
 int tsm_wait(int pid);
