@@ -1,11 +1,11 @@
 /*
  * tsmachine.node: the Node-API binding of the native library (native/src/).
  *
- * Why our own binding and not koffi (which the first version used): in the
- * test VM, require('koffi') cost 300-330 ms of every command (its C++
- * runtime and type registry coming up), this module ~30 ms; every runtime
- * verb needs native code at least for the per-name flock, so that was paid
- * by each start, stop and exec. Node-API is ABI-stable, so one build loads in
+ * Why our own binding and not koffi (which the first version used):
+ * require('koffi') cost ten times what loading this module does (its C++
+ * runtime and type registry coming up; docs/decisions.md), and every
+ * runtime verb needs native code at least for the per-name flock, so that
+ * was paid by each start, stop and exec. Node-API is ABI-stable, so one build loads in
  * Node 18, 20 and 22. The surface is small and fixed: the stages' entry
  * points, a few syscalls Node lacks, rtnetlink and libnftables.
  *
@@ -223,7 +223,8 @@ static napi_value js_remove_tree(napi_env env, napi_callback_info info)
 
 /* _exit: for a CLI that has said all it has to say (Node's stdout and
  * stderr writes to files, pipes and terminals are synchronous on Linux).
- * Node's own exit tears down V8 and joins its threads: ~100 ms in the VM. */
+ * Node's own exit tears down V8 and joins its threads, a visible part of a
+ * short command (docs/decisions.md). */
 static napi_value js_exit_now(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];

@@ -32,8 +32,8 @@ function execNft(commands: string, json: boolean): Promise<NftOutcome> {
  * One transaction: in process through libnftables (the library the nft
  * binary is a thin wrapper of, opened by the native binding; Debian's
  * nftables depends on libnftables1), else one nft process. One exec of nft
- * costs tens of milliseconds, more than the rest of a container's network
- * setup together, and teardown needs two. The library talks netlink to
+ * costs more than the rest of a container's network setup together, and
+ * teardown needs two. The library talks netlink to
  * nf_tables in the caller's own netns: no namespace change in Node.
  */
 async function nft(commands: string, json = false): Promise<NftOutcome> {
