@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execInContainer, KernelError, kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
+import { execInContainer, KernelError } from '../../src/kernel/index.js';
 import type { ParkedContainer } from '../../src/kernel/types.js';
-import { ensureNative, execCaptured, type Fixture, makeFixture, skipReason } from './kernel-fixture.js';
+import { ensureNative, execCaptured, type Fixture, makeFixture, skipReason, sleepingContainer } from './kernel-fixture.js';
 
 /**
  * exec's hygiene towards the container it enters (native/src/exec.c,
@@ -15,19 +15,17 @@ import { ensureNative, execCaptured, type Fixture, makeFixture, skipReason } fro
 describe('exec hygiene', { skip: skipReason() ?? false }, () => {
   let f: Fixture;
   let c: ParkedContainer;
-  let exited: Promise<number>;
+  let running: ReturnType<typeof sleepingContainer>;
   before(() => {
     ensureNative();
     f = makeFixture();
     writeFileSync(join(f.lower, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n');
     writeFileSync(join(f.lower, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
-    c = spawnContainer(f.request({ argv: ['sleep', '1000'] }));
-    c.release();
-    exited = waitExit(c.monitorPid);
+    running = sleepingContainer(f);
+    c = running.container;
   });
   after(async () => {
-    kill(c.initPid, 9);
-    await exited;
+    await running.stop();
     f.cleanup();
   });
 

@@ -2,24 +2,22 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execInContainer, KernelError, kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
+import { execInContainer, KernelError } from '../../src/kernel/index.js';
 import type { ParkedContainer } from '../../src/kernel/types.js';
-import { ensureNative, type Fixture, makeFixture, skipReason } from './kernel-fixture.js';
+import { ensureNative, type Fixture, makeFixture, skipReason, sleepingContainer } from './kernel-fixture.js';
 
 describe('execInContainer', { skip: skipReason() ?? false }, () => {
   let f: Fixture;
   let c: ParkedContainer;
-  let exited: Promise<number>;
+  let running: ReturnType<typeof sleepingContainer>;
   before(() => {
     ensureNative();
     f = makeFixture();
-    c = spawnContainer(f.request({ argv: ['sleep', '1000'], hostname: 'inside' }));
-    c.release();
-    exited = waitExit(c.monitorPid);
+    running = sleepingContainer(f, { hostname: 'inside' });
+    c = running.container;
   });
   after(async () => {
-    kill(c.initPid, 9);
-    await exited;
+    await running.stop();
     f.cleanup();
   });
 

@@ -3,8 +3,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MONITOR_BIN, NATIVE_DIR, NATIVE_ADDON, ROOT } from '../../src/paths.js';
-import { execInContainer, spawnContainer, waitExit } from '../../src/kernel/index.js';
-import type { ExecRequest, SpawnRequest } from '../../src/kernel/types.js';
+import { execInContainer, kill, spawnContainer, waitExit } from '../../src/kernel/index.js';
+import type { ExecRequest, ParkedContainer, SpawnRequest } from '../../src/kernel/types.js';
 
 /**
  * Shared by the kernel-*.test.ts files: a busybox rootfs in a temp dir and a
@@ -108,4 +108,18 @@ export function execCaptured(f: Fixture, req: Omit<ExecRequest, 'stdio'>): Promi
     e.release();
     return e.wait();
   });
+}
+
+/** A released container whose payload sleeps, for exec tests; stop() kills it and reaps its monitor. */
+export function sleepingContainer(f: Fixture, over: Partial<SpawnRequest> = {}): { container: ParkedContainer; stop(): Promise<void> } {
+  const container = spawnContainer(f.request({ argv: ['sleep', '1000'], ...over }));
+  container.release();
+  const exited = waitExit(container.monitorPid);
+  return {
+    container,
+    async stop() {
+      kill(container.initPid, 9);
+      await exited;
+    },
+  };
 }
