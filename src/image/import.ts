@@ -6,7 +6,7 @@ import { planDockerArchive } from './docker-archive.js';
 import { ImageError } from './errors.js';
 import { adoptLayer, cleanStaleTemp, ensureLayer, ensureLink } from './layers.js';
 import { unpackBlob, unpackTarStream } from './layer-stream.js';
-import { lockAsync } from './lock.js';
+import { shareStore } from './lock.js';
 import { checkLowerdirBudget } from './lowerdir.js';
 import { planOci } from './oci.js';
 import type { ImportPlan } from './plan.js';
@@ -61,7 +61,7 @@ export async function importImage(source: string, opts: ImportOptions = {}): Pro
       await spoolInput(opts.input ?? (process.stdin as AsyncIterable<Buffer>), path, label, (n) => { read += n; reading(read, 0); });
     }
     // Shared: other imports run alongside; prune (exclusive) waits until no layer is half-referenced.
-    const storeLock = await lockAsync(p.locks, 'store.lock', true);
+    const storeLock = await shareStore(p);
     try {
       cleanStaleTemp(p);
       const src = await openSource(path, { scratch, label, onReading: reading });

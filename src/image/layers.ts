@@ -3,7 +3,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { ImageError } from './errors.js';
-import { lockAsync } from './lock.js';
+import { lockLayer } from './lock.js';
 import type { StorePaths } from './store-paths.js';
 import { mkdirPrivate } from '../state/private-dir.js';
 
@@ -119,7 +119,7 @@ export async function ensureLayer(
   unpack: (dir: string) => Promise<{ diffId: string; contentBytes: number }>,
 ): Promise<{ size: number; fresh: boolean }> {
   const hex = hexOf(diffId);
-  const lock = await lockAsync(p.locks, `layer-${hex}.lock`, false);
+  const lock = await lockLayer(p, hex);
   try {
     if (layerExists(p, diffId)) return { size: layerSize(p, diffId), fresh: false };
     mkdirPrivate(p.layers, p.root);

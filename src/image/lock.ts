@@ -1,67 +1,40 @@
-import { closeSync, openSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { flock, LOCK_EX, LOCK_NB, LOCK_SH } from '../kernel/fsops.js';
+import { join } from 'node:path';
+import { acquireLock, isLockBusy, type Lock } from '../kernel/lock.js';
 import { ImageError } from './errors.js';
-import { sleep } from '../sleep.js';
+import type { StorePaths } from './store-paths.js';
 import { mkdirPrivate } from '../state/private-dir.js';
 
 /**
- * flock(2) locks on files under locks/: the kernel releases them when the
- * holder dies, so a kill -9 mid-import never leaves a stale lock to break.
- * Imports hold the store lock shared; prune holds it exclusive, so it never
- * deletes a layer an import is about to reference. Each layer has its own
- * exclusive lock so two imports of a shared layer unpack it once.
+ * The layer store's locks, files under locks/ (see kernel/lock.ts). Imports
+ * hold the store lock shared; prune holds it exclusive, so it never deletes
+ * a layer an import is about to reference. Each layer has its own exclusive
+ * lock so two imports of a shared layer unpack it once.
  */
-export interface Lock {
-  release(): void;
-}
+export type { Lock } from '../kernel/lock.js';
 
-const POLL_MS = 50;
-
-function openLockFile(dir: string, name: string): number {
+function lockFile(p: StorePaths, name: string): string {
   // Always the store's locks/, directly under its root.
-  mkdirPrivate(dir, dirname(dir));
-  return openSync(join(dir, name), 'a', 0o600);
+  mkdirPrivate(p.locks, p.root);
+  return join(p.locks, name);
 }
 
-function held(fd: number): Lock {
-  let open = true;
-  return {
-    release(): void {
-      if (!open) return;
-      open = false;
-      closeSync(fd); // closing the last fd drops the flock
-    },
-  };
+/** The store lock, shared, waiting without blocking the event loop (imports, a container's image lookup). */
+export function shareStore(p: StorePaths): Promise<Lock> {
+  return acquireLock(lockFile(p, 'store.lock'), { mode: 'shared', wait: 'poll-async' });
 }
 
-/** Waits (without blocking the event loop) for the lock. */
-export async function lockAsync(dir: string, name: string, shared: boolean): Promise<Lock> {
-  const fd = openLockFile(dir, name);
+/** One layer's lock, exclusive, waiting without blocking the event loop. */
+export function lockLayer(p: StorePaths, hex: string): Promise<Lock> {
+  return acquireLock(lockFile(p, `layer-${hex}.lock`), { wait: 'poll-async' });
+}
+
+/** The store lock, exclusive, for the synchronous prune: waits up to `timeoutMs`, then says who is in the way. */
+export function lockStore(p: StorePaths, timeoutMs = 60_000): Lock {
+  const path = lockFile(p, 'store.lock');
   try {
-    const op = (shared ? LOCK_SH : LOCK_EX) | LOCK_NB;
-    while (!flock(fd, op, join(dir, name))) await sleep(POLL_MS);
+    return acquireLock(path, { wait: 'poll-sync', timeoutMs });
   } catch (e) {
-    closeSync(fd);
+    if (isLockBusy(e)) throw new ImageError(`the layer store is busy (an import is running; lock ${path})`, { cause: e });
     throw e;
   }
-  return held(fd);
-}
-
-/** For the synchronous verbs (prune): waits up to `timeoutMs`, then says who is in the way. */
-export function lockSync(dir: string, name: string, shared: boolean, timeoutMs = 60_000): Lock {
-  const fd = openLockFile(dir, name);
-  const op = (shared ? LOCK_SH : LOCK_EX) | LOCK_NB;
-  const deadline = Date.now() + timeoutMs;
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  try {
-    while (!flock(fd, op, join(dir, name))) {
-      if (Date.now() > deadline) throw new ImageError(`the layer store is busy (an import is running; lock ${join(dir, name)})`);
-      Atomics.wait(sleeper, 0, 0, POLL_MS);
-    }
-  } catch (e) {
-    closeSync(fd);
-    throw e;
-  }
-  return held(fd);
 }

@@ -2,7 +2,7 @@ import { existsSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageError, MissingImageError } from './errors.js';
 import { cleanStaleTemp, deleteLayer, ensureLink, hexOf, layerExists, listLayerIds, pruneLinks } from './layers.js';
-import { lockAsync, lockSync, type Lock } from './lock.js';
+import { lockStore, shareStore, type Lock } from './lock.js';
 import { deleteRecord, holdRecord, listHeld, listRecords, readRecord, type ImageRecord } from './records.js';
 import { storePaths } from './store-paths.js';
 import type { ImageConfig, ResolvedImage } from './types.js';
@@ -78,7 +78,7 @@ export function removeImage(
  * which names the layers, is written.
  */
 export function pinStore(root?: string): Promise<Lock> {
-  return lockAsync(storePaths(root).locks, 'store.lock', true);
+  return shareStore(storePaths(root));
 }
 
 /**
@@ -92,7 +92,7 @@ export function pinStore(root?: string): Promise<Lock> {
 export function pruneLayers(opts: { keep?: Iterable<string>; keepImages?: Iterable<string>; root?: string } = {}): { freedBytes: number; removed: string[] } {
   const p = storePaths(opts.root);
   if (!existsSync(p.root)) return { freedBytes: 0, removed: [] };
-  const lock = lockSync(p.locks, 'store.lock', false);
+  const lock = lockStore(p);
   try {
     cleanStaleTemp(p);
     const used = new Set<string>(opts.keep ?? []);

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { withLock } from '../kernel/lock.js';
 import type { NetworkConfig } from './config.js';
 import { NetworkError } from './errors.js';
 import { type Cidr, broadcastOf, contains, formatCidr, formatIpv4, gatewayOf, parseIpv4 } from './ipv4.js';
-import { withLock } from './lock.js';
 import type { PortMapping } from './plan.js';
 
 /**
@@ -105,7 +105,9 @@ export function readStore(cfg: NetworkConfig): IpamStore {
  */
 export async function withStore<T>(cfg: NetworkConfig, fn: (store: IpamStore) => T | Promise<T>): Promise<T> {
   const { file, lock } = storePaths(cfg);
-  return withLock(lock, async () => {
+  // The first of these may be STATE_DIR itself: private, as state/private-dir.ts makes it.
+  mkdirSync(dirname(lock), { recursive: true, mode: 0o700 });
+  return withLock(lock, { timeoutMs: 30_000 }, async () => {
     const store = readStore(cfg);
     const before = JSON.stringify(store);
     const result = await fn(store);

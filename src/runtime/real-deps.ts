@@ -111,7 +111,7 @@ const kernel: KernelOps = {
   kill: (pid, sig) => { kill(pid, sig); },
   processStartTime,
   catchesSignal,
-  acquireLock: (path) => acquireLock(path, { wait: true }),
+  acquireLock: (path) => acquireLock(path, { wait: 'block' }),
   notify: (state) => { sdNotify(state); },
 };
 
