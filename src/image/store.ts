@@ -1,22 +1,18 @@
 import { existsSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageError, MissingImageError } from './errors.js';
-import { cleanStaleTemp, deleteLayer, ensureLink, hexOf, layerExists, listLayerIds, pruneLinks } from './layers.js';
-import { lockStore, shareStore, type Lock } from './lock.js';
-import { deleteRecord, holdRecord, listHeld, listRecords, readRecord, type ImageRecord } from './records.js';
-import { storePaths } from './store-paths.js';
+import {
+  cleanStaleTemp, deleteLayer, deleteRecord, ensureLink, hexOf, holdRecord, layerExists, listHeld, listLayerIds, listRecords, lockStore, pruneLinks,
+  readRecord, shareStore, storePaths, type ImageRecord, type Lock, type StorePaths,
+} from './store/index.js';
 import type { ImageConfig, ResolvedImage } from './types.js';
-import type { StorePaths } from './store-paths.js';
 import type { ImportOptions } from './import.js';
 
 /**
  * The layer store's verbs for the CLI and the runtime (import lives in
- * import.ts). Every function takes an optional store root so tests run
- * against a temp dir; the default is STATE_DIR.
+ * import.ts), exported through index.ts. Every function takes an optional
+ * store root so tests run against a temp dir; the default is STATE_DIR.
  */
-export type { ImportOptions } from './import.js';
-
-export { STDIN } from './stdin.js';
 
 /**
  * Import lives in import.ts and loads on first use: with it come tar,
@@ -26,9 +22,6 @@ export async function importImage(source: string, opts: ImportOptions = {}): Pro
   const { importImage: run } = await import('./import.js');
   return run(source, opts);
 }
-export { ImageError, MissingImageError } from './errors.js';
-export type { ImageRecord, LayerRecord } from './records.js';
-export { ttyProgress, type ImportProgress, type ProgressFn } from './progress.js';
 
 export function listImages(root?: string): ImageRecord[] {
   return listRecords(storePaths(root));

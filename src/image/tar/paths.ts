@@ -1,4 +1,4 @@
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
 
 /**
  * The rules a member's path must obey before anything touches the disk.

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { acquireLock, isLockBusy, type Lock } from '../kernel/lock.js';
-import { ImageError } from './errors.js';
-import type { StorePaths } from './store-paths.js';
-import { mkdirPrivate } from '../state/private-dir.js';
+import { acquireLock, isLockBusy, type Lock } from '../../kernel/lock.js';
+import { ImageError } from '../errors.js';
+import type { StorePaths } from './paths.js';
+import { mkdirPrivate } from '../../state/private-dir.js';
 
 /**
  * The layer store's locks, files under locks/ (see kernel/lock.ts). Imports
@@ -10,7 +10,7 @@ import { mkdirPrivate } from '../state/private-dir.js';
  * a layer an import is about to reference. Each layer has its own exclusive
  * lock so two imports of a shared layer unpack it once.
  */
-export type { Lock } from '../kernel/lock.js';
+export type { Lock } from '../../kernel/lock.js';
 
 function lockFile(p: StorePaths, name: string): string {
   // Always the store's locks/, directly under its root.

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../basic/atomic-file.js';
-import { ImageError } from './errors.js';
-import { NAME_RE, type StorePaths } from './store-paths.js';
-import { mkdirPrivate } from '../state/private-dir.js';
-import type { ImageConfig } from './types.js';
+import { writeFileAtomic } from '../../basic/atomic-file.js';
+import { ImageError } from '../errors.js';
+import { NAME_RE, type StorePaths } from './paths.js';
+import { mkdirPrivate } from '../../state/private-dir.js';
+import type { ImageConfig } from '../types.js';
 
 /** One layer of an imported image, bottom first in ImageRecord.layers. */
 export interface LayerRecord {

@@ -2,10 +2,10 @@ import {
   existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
 import { lockLayer } from './lock.js';
-import type { StorePaths } from './store-paths.js';
-import { mkdirPrivate } from '../state/private-dir.js';
+import type { StorePaths } from './paths.js';
+import { mkdirPrivate } from '../../state/private-dir.js';
 
 /**
  * Layers on disk: each unpacked once under layers/sha256/<hex>, made visible
