@@ -76,45 +76,54 @@ function tryFlock(fd: number, op: number, path: string, mode: LockMode): boolean
   throw new LockError(path, mode, -r);
 }
 
+function open(path: string): number {
+  return openSync(path, 'a', 0o600); // Node opens with O_CLOEXEC: stages and payloads never inherit it
+}
+
+const deadlineOf = (options: LockOptions): number => (options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs);
+const timedOut = (path: string, mode: LockMode, options: LockOptions): LockError => new LockError(path, mode, EWOULDBLOCK, options.timeoutMs ?? null);
+
+/** 'poll-async': every failure, the open's too, is a rejection. */
+async function acquireAsync(path: string, options: LockOptions): Promise<Lock> {
+  const mode = options.mode ?? 'exclusive';
+  const op = (mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB;
+  const fd = open(path);
+  const deadline = deadlineOf(options);
+  try {
+    for (let delay = FIRST_POLL_MS; !tryFlock(fd, op, path, mode); delay = Math.min(delay * 2, MAX_POLL_MS)) {
+      if (Date.now() > deadline) throw timedOut(path, mode, options);
+      await sleep(delay);
+    }
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return held(fd);
+}
+
 export function acquireLock(path: string, options: LockOptions & { wait: 'poll-async' }): Promise<Lock>;
 export function acquireLock(path: string, options?: LockOptions & { wait?: 'try' | 'block' | 'poll-sync' }): Lock;
 /** Takes the lock on `path` (default: exclusive, 'try'). */
 export function acquireLock(path: string, options: LockOptions & { wait?: LockWait } = {}): Lock | Promise<Lock> {
-  const mode = options.mode ?? 'exclusive';
   const wait = options.wait ?? 'try';
+  if (wait === 'poll-async') return acquireAsync(path, options);
+  const mode = options.mode ?? 'exclusive';
   const op = (mode === 'shared' ? LOCK_SH : LOCK_EX) | (wait === 'block' ? 0 : LOCK_NB);
-  const fd = openSync(path, 'a', 0o600); // Node opens with O_CLOEXEC: stages and payloads never inherit it
-  const fail = (e: unknown): never => {
-    closeSync(fd);
-    throw e;
-  };
-  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-  const timedOut = (): LockError => new LockError(path, mode, EWOULDBLOCK, options.timeoutMs ?? null);
-  if (wait === 'poll-async') {
-    return (async () => {
-      try {
-        for (let delay = FIRST_POLL_MS; !tryFlock(fd, op, path, mode); delay = Math.min(delay * 2, MAX_POLL_MS)) {
-          if (Date.now() > deadline) throw timedOut();
-          await sleep(delay);
-        }
-      } catch (e) {
-        fail(e);
-      }
-      return held(fd);
-    })();
-  }
+  const fd = open(path);
   try {
     if (wait === 'poll-sync') {
       const sleeper = new Int32Array(new SharedArrayBuffer(4));
+      const deadline = deadlineOf(options);
       for (let delay = FIRST_POLL_MS; !tryFlock(fd, op, path, mode); delay = Math.min(delay * 2, MAX_POLL_MS)) {
-        if (Date.now() > deadline) throw timedOut();
+        if (Date.now() > deadline) throw timedOut(path, mode, options);
         Atomics.wait(sleeper, 0, 0, delay);
       }
     } else if (!tryFlock(fd, op, path, mode)) {
       throw new LockError(path, mode, EWOULDBLOCK);
     }
   } catch (e) {
-    fail(e);
+    closeSync(fd);
+    throw e;
   }
   return held(fd);
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memberComponents, symlinkEscapes, whiteoutOf } from '../../src/image/tar/paths.js';
+import { memberComponents, symlinkEscapes } from '../../src/image/tar/paths.js';
+import { whiteoutOf } from '../../src/image/layer/whiteouts.js';
 import { parseImageConfig } from '../../src/image/archive/config.js';
 import { ImageError } from '../../src/image/errors.js';
 import { sanitizeName, storePaths } from '../../src/image/store/paths.js';

@@ -5,7 +5,8 @@ import {
 import { join } from 'node:path';
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../../kernel/fsops.js';
 import { ImageError } from '../errors.js';
-import { memberComponents, symlinkEscapes, whiteoutOf, type TarEntry } from '../tar/index.js';
+import { memberComponents, symlinkEscapes, type TarEntry } from '../tar/index.js';
+import { whiteoutOf } from './whiteouts.js';
 
 /**
  * Writes tar members into one layer directory, in overlayfs's on-disk form:

@@ -19,12 +19,12 @@ function lockFile(p: StorePaths, name: string): string {
 }
 
 /** The store lock, shared, waiting without blocking the event loop (imports, a container's image lookup). */
-export function shareStore(p: StorePaths): Promise<Lock> {
+export async function shareStore(p: StorePaths): Promise<Lock> {
   return acquireLock(lockFile(p, 'store.lock'), { mode: 'shared', wait: 'poll-async' });
 }
 
 /** One layer's lock, exclusive, waiting without blocking the event loop. */
-export function lockLayer(p: StorePaths, hex: string): Promise<Lock> {
+export async function lockLayer(p: StorePaths, hex: string): Promise<Lock> {
   return acquireLock(lockFile(p, `layer-${hex}.lock`), { wait: 'poll-async' });
 }
 

@@ -8,4 +8,4 @@ export { ByteReader, type ByteSource } from './byte-reader.js';
 export { TarReader } from './reader.js';
 export { tarStream, type WriteEntry } from './writer.js';
 export { TarIndex } from './seek-index.js';
-export { memberComponents, symlinkEscapes, whiteoutOf, type WhiteoutKind } from './paths.js';
+export { memberComponents, symlinkEscapes } from './paths.js';
