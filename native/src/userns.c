@@ -129,7 +129,7 @@ int tsm_idmap_layer(const char *path, int usernsfd, struct tsm_step *s)
 		return tsm_step_failed(s, "mount_setattr", "idmap layer", path);
 	}
 	/* Over the layer itself: only init's private mount namespace sees it.
-	 * The store names layers through short symlinks (image/lowerdir.ts);
+	 * The store names layers through short symlinks (image/store/lowerdir.ts);
 	 * open_tree followed it, so must the target. */
 	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS) < 0) {
 		int err = errno;

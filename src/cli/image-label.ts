@@ -1,5 +1,4 @@
-import { listRecords } from '../image/records.js';
-import { storePaths } from '../image/store-paths.js';
+import { listImages } from '../image/index.js';
 
 /**
  * How `status` and `list` name a container's image. A container runs the
@@ -22,5 +21,5 @@ export function imageLabel(image: string, imageId: string, nameNow: string | nul
 
 /** Image name → id in the layer store: one listing per command, however many containers. */
 export function storeIdsByName(root?: string): Map<string, string> {
-  return new Map(listRecords(storePaths(root)).map((r) => [r.name, r.id]));
+  return new Map(listImages(root).map((r) => [r.name, r.id]));
 }

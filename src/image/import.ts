@@ -1,24 +1,16 @@
 import { basename } from 'node:path';
-import { rootfsDefaults } from './config.js';
-import { sha256Of } from './digest.js';
-import { walkDir } from './dir-walk.js';
-import { planDockerArchive } from './docker-archive.js';
+import { openSource, planDockerArchive, planOci, rootfsDefaults, sha256Of, spoolInput, type ImportPlan } from './archive/index.js';
 import { ImageError } from './errors.js';
-import { adoptLayer, cleanStaleTemp, ensureLayer, ensureLink } from './layers.js';
-import { unpackBlob, unpackTarStream } from './layer-stream.js';
-import { lockAsync } from './lock.js';
-import { checkLowerdirBudget } from './lowerdir.js';
-import { planOci } from './oci.js';
-import type { ImportPlan } from './plan.js';
+import { unpackBlob, unpackTarStream, walkDir } from './layer/index.js';
 import type { ProgressFn } from './progress.js';
-import { checkName, writeRecord, type ImageRecord, type LayerRecord } from './records.js';
-import { Scratch } from './scratch.js';
-import { openSource } from './source.js';
 import { STDIN } from './stdin.js';
-import { spoolInput } from './spool.js';
-import { sanitizeName, storePaths, type StorePaths } from './store-paths.js';
+import {
+  adoptLayer, checkLowerdirBudget, checkName, cleanStaleTemp, ensureLayer, ensureLink, sanitizeName, Scratch, shareStore, storePaths, writeRecord,
+  type ImageRecord, type LayerRecord, type StorePaths,
+} from './store/index.js';
 import { mkdirPrivate } from '../state/private-dir.js';
-import { tarStream } from './tar-writer.js';
+import { tarStream } from './tar/index.js';
+import type { BlobRef } from './types.js';
 
 export interface ImportOptions {
   /** Image name; default: the source's own tag/ref name, else the file name. Required for stdin unless the archive names itself. */
@@ -61,7 +53,7 @@ export async function importImage(source: string, opts: ImportOptions = {}): Pro
       await spoolInput(opts.input ?? (process.stdin as AsyncIterable<Buffer>), path, label, (n) => { read += n; reading(read, 0); });
     }
     // Shared: other imports run alongside; prune (exclusive) waits until no layer is half-referenced.
-    const storeLock = await lockAsync(p.locks, 'store.lock', true);
+    const storeLock = await shareStore(p);
     try {
       cleanStaleTemp(p);
       const src = await openSource(path, { scratch, label, onReading: reading });
@@ -125,7 +117,7 @@ async function importPlan(p: StorePaths, plan: ImportPlan, name: string, progres
 
 async function importRootfs(
   p: StorePaths,
-  src: { kind: 'rootfs-dir'; path: string } | { kind: 'rootfs-tar'; blob: import('./decompress.js').BlobRef },
+  src: { kind: 'rootfs-dir'; path: string } | { kind: 'rootfs-tar'; blob: BlobRef },
   name: string,
   progress?: ProgressFn,
 ): Promise<ImageRecord> {

@@ -12,7 +12,7 @@ export interface ImportProgress {
   totalBytes: number;
   /**
    * 'reading': the archive is being copied off a pipe or decompressed into
-   * the store's tmp/ before its layers can be read (see spool.ts); bytes
+   * the store's tmp/ before its layers can be read (see archive/spool.ts); bytes
    * count the input. 'reused' when the layer was already in the store.
    */
   state: 'reading' | 'unpacking' | 'reused' | 'done';

@@ -1,22 +1,18 @@
 import { existsSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageError, MissingImageError } from './errors.js';
-import { cleanStaleTemp, deleteLayer, ensureLink, hexOf, layerExists, listLayerIds, pruneLinks } from './layers.js';
-import { lockAsync, lockSync, type Lock } from './lock.js';
-import { deleteRecord, holdRecord, listHeld, listRecords, readRecord, type ImageRecord } from './records.js';
-import { storePaths } from './store-paths.js';
+import {
+  cleanStaleTemp, deleteLayer, deleteRecord, ensureLink, hexOf, holdRecord, layerExists, listHeld, listLayerIds, listRecords, lockStore, pruneLinks,
+  readRecord, shareStore, storePaths, type ImageRecord, type Lock, type StorePaths,
+} from './store/index.js';
 import type { ImageConfig, ResolvedImage } from './types.js';
-import type { StorePaths } from './store-paths.js';
 import type { ImportOptions } from './import.js';
 
 /**
  * The layer store's verbs for the CLI and the runtime (import lives in
- * import.ts). Every function takes an optional store root so tests run
- * against a temp dir; the default is STATE_DIR.
+ * import.ts), exported through index.ts. Every function takes an optional
+ * store root so tests run against a temp dir; the default is STATE_DIR.
  */
-export type { ImportOptions } from './import.js';
-
-export { STDIN } from './stdin.js';
 
 /**
  * Import lives in import.ts and loads on first use: with it come tar,
@@ -26,9 +22,6 @@ export async function importImage(source: string, opts: ImportOptions = {}): Pro
   const { importImage: run } = await import('./import.js');
   return run(source, opts);
 }
-export { ImageError, MissingImageError } from './errors.js';
-export type { ImageRecord, LayerRecord } from './records.js';
-export { ttyProgress, type ImportProgress, type ProgressFn } from './progress.js';
 
 export function listImages(root?: string): ImageRecord[] {
   return listRecords(storePaths(root));
@@ -78,7 +71,7 @@ export function removeImage(
  * which names the layers, is written.
  */
 export function pinStore(root?: string): Promise<Lock> {
-  return lockAsync(storePaths(root).locks, 'store.lock', true);
+  return shareStore(storePaths(root));
 }
 
 /**
@@ -92,7 +85,7 @@ export function pinStore(root?: string): Promise<Lock> {
 export function pruneLayers(opts: { keep?: Iterable<string>; keepImages?: Iterable<string>; root?: string } = {}): { freedBytes: number; removed: string[] } {
   const p = storePaths(opts.root);
   if (!existsSync(p.root)) return { freedBytes: 0, removed: [] };
-  const lock = lockSync(p.locks, 'store.lock', false);
+  const lock = lockStore(p);
   try {
     cleanStaleTemp(p);
     const used = new Set<string>(opts.keep ?? []);

@@ -37,3 +37,12 @@ export interface StoredImage {
   /** The image's config as it was at creation. */
   config: ImageConfig;
 }
+
+/** A byte range of a file: a file of its own in an OCI dir, or a member of an archive. */
+export interface BlobRef {
+  file: string;
+  offset: number;
+  size: number;
+  /** How errors name it: "blob sha256:…", "layer foo/layer.tar", "img.tar.gz". */
+  name: string;
+}

@@ -1,12 +1,12 @@
 import { nativeAddon } from './addon.js';
 import { KernelError } from './errors.js';
-import { ENODATA, EWOULDBLOCK } from './errno.js';
+import { ENODATA } from './errno.js';
 
 /**
  * The few filesystem syscalls Node has no binding for, used by the image
- * unpacker (whiteouts are device nodes, opaque dirs are xattrs) and the layer
- * store (flock locks that die with their holder, so kill -9 never leaves a
- * stale lock). Every wrapper throws KernelError carrying syscall, errno and path.
+ * unpacker (whiteouts are device nodes, opaque dirs are xattrs) and a
+ * container's teardown (removeTree); flock is lock.ts's. Every wrapper throws
+ * KernelError carrying syscall, errno and path.
  */
 function failed(syscall: string, errno: number, path: string, what = ''): KernelError {
   return new KernelError({ stage: 'kernel', syscall, what, errno, path });
@@ -15,11 +15,6 @@ function failed(syscall: string, errno: number, path: string, what = ''): Kernel
 export const S_IFIFO = 0o010000;
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
-
-export const LOCK_SH = 1;
-export const LOCK_EX = 2;
-export const LOCK_NB = 4;
-export const LOCK_UN = 8;
 
 /** mknod(2); `type` is S_IFCHR, S_IFBLK or S_IFIFO. Never follows a final symlink (mknod creates). */
 export function mknod(path: string, type: number, perm: number, major = 0, minor = 0): void {
@@ -46,20 +41,6 @@ export function llistxattr(path: string): string[] {
   const r = nativeAddon().llistxattr(path);
   if (typeof r === 'number') throw failed('llistxattr', -r, path);
   return r.toString('utf8').split('\0').filter((s) => s.length > 0);
-}
-
-/**
- * flock(2). With LOCK_NB returns false instead of blocking when the lock is
- * held elsewhere. The kernel drops the lock when the holder dies.
- */
-export function flock(fd: number, op: number, path = `fd ${fd}`): boolean {
-  const rc = nativeAddon().flock(fd, op);
-  if (rc < 0) {
-    const e = -rc;
-    if ((op & LOCK_NB) !== 0 && e === EWOULDBLOCK) return false;
-    throw failed('flock', e, path);
-  }
-  return true;
 }
 
 /**

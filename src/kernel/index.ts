@@ -6,7 +6,7 @@ export { spawnContainer } from './spawn.js';
 export { execInContainer } from './exec.js';
 export { waitExit } from './wait.js';
 export { catchesSignal, kill, processStartTime } from './process.js';
-export { acquireLock, isLockBusy, type Lock } from './lock.js';
+export { acquireLock, isLockBusy, LockError, withLock, type Lock, type LockMode, type LockOptions, type LockWait } from './lock.js';
 export { sdNotify } from './notify.js';
 export { nftRunInProcess, type NftOutcome } from './addon.js';
 export { isTerminal, openPipe, pumpFd, type FdPump } from './relay.js';

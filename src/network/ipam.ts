@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../basic/atomic-file.js';
+import { dirname, join } from 'node:path';
+import { withLock } from '../kernel/lock.js';
 import type { NetworkConfig } from './config.js';
 import { NetworkError } from './errors.js';
 import { type Cidr, broadcastOf, contains, formatCidr, formatIpv4, gatewayOf, parseIpv4 } from './ipv4.js';
-import { withLock } from './lock.js';
 import type { PortMapping } from './plan.js';
 
 /**
@@ -107,20 +108,20 @@ export function readStore(cfg: NetworkConfig): IpamStore {
 }
 
 /**
- * Runs FN on the store under the lock and saves what it changed (write to a
- * temporary file and rename, so a crash never leaves half a store).
+ * Runs FN on the store under the lock and saves what it changed (atomically,
+ * so a crash never leaves half a store; not fsynced, as it never was).
  */
 export async function withStore<T>(cfg: NetworkConfig, fn: (store: IpamStore) => T | Promise<T>): Promise<T> {
   const { file, lock } = storePaths(cfg);
-  return withLock(lock, async () => {
+  // The first of these may be STATE_DIR itself: private, as state/private-dir.ts makes it.
+  mkdirSync(dirname(lock), { recursive: true, mode: 0o700 });
+  return withLock(lock, { timeoutMs: 30_000 }, async () => {
     const store = readStore(cfg);
     const before = JSON.stringify(store);
     const result = await fn(store);
     const after = JSON.stringify(store, null, 2);
     if (JSON.stringify(store) !== before) {
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${after}\n`, { mode: 0o644 });
-      renameSync(tmp, file);
+      writeFileAtomic(file, `${after}\n`, { mode: 0o644, durable: false });
     }
     return result;
   });

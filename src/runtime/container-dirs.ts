@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { removeTree } from '../kernel/fsops.js';
 import type { RootfsPlan } from '../kernel/types.js';
-import type { ResolvedImage } from '../image/types.js';
+import type { ResolvedImage } from '../image/index.js';
 import { containerPaths } from '../state/container.js';
 import { mkdirPrivate } from '../state/private-dir.js';
 import { RootfsError } from './errors.js';

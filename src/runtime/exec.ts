@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import type { ExecStdioPlan } from '../kernel/types.js';
 import { readRuntime, readStoredSpec } from '../state/container.js';
-import type { ResolvedImage } from '../image/types.js';
+import type { ResolvedImage } from '../image/index.js';
 import type { RuntimeDeps } from './deps.js';
 import { ContainerStateError } from './errors.js';
 import { isAlive } from './liveness.js';

@@ -1,5 +1,5 @@
 import type { ContainerSpec } from '../config/spec.js';
-import type { ImageConfig } from '../image/types.js';
+import type { ImageConfig } from '../image/index.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

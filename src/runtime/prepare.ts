@@ -2,8 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { ContainerOptions } from '../config/options.js';
 import { SpecError, validateSpec, type ContainerSpec, type OptionLabels } from '../config/spec.js';
 import { parseCpuList } from '../config/units.js';
-import { findImage, resolveImage, type StoreLookup } from '../image/resolve.js';
-import type { ResolvedImage } from '../image/types.js';
+import { findImage, resolveImage, type ResolvedImage, type StoreLookup } from '../image/index.js';
 import type { NetworkOps } from './deps.js';
 
 function onlineCpus(): number[] {

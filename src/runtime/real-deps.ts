@@ -11,7 +11,7 @@ import { RUN_DIR } from '../paths.js';
 import { resolveOptions } from '../config/settings/resolve.js';
 import * as network from '../network/index.js';
 import type { ContainerSpec } from '../config/spec.js';
-import { findStoreImageById, pinStore, resolveRecordedImage, resolveStoreImage } from '../image/store.js';
+import { findStoreImageById, pinStore, resolveRecordedImage, resolveStoreImage } from '../image/index.js';
 import { AlreadyExistsError, type KernelOps, type NetworkOps, type RuntimeDeps, type SystemdSession } from './deps.js';
 import { Runtime, type SettingsLoader } from './runtime.js';
 
@@ -111,7 +111,7 @@ const kernel: KernelOps = {
   kill: (pid, sig) => { kill(pid, sig); },
   processStartTime,
   catchesSignal,
-  acquireLock: (path) => acquireLock(path, { wait: true }),
+  acquireLock: (path) => acquireLock(path, { wait: 'block' }),
   notify: (state) => { sdNotify(state); },
 };
 

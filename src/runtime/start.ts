@@ -1,5 +1,5 @@
 import type { ContainerSpec } from '../config/spec.js';
-import type { ResolvedImage } from '../image/types.js';
+import type { ResolvedImage } from '../image/index.js';
 import type { ParkedContainer, StdioPlan } from '../kernel/types.js';
 import type { KernelError } from '../kernel/errors.js';
 import { createContainerDirs, removeContainerDirs, rootfsPlan } from './container-dirs.js';

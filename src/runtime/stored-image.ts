@@ -1,5 +1,4 @@
-import { resolveImage, type StoreLookup } from '../image/resolve.js';
-import type { ImageConfig, ResolvedImage, StoredImage } from '../image/types.js';
+import { resolveImage, type ImageConfig, type ResolvedImage, type StoreLookup, type StoredImage } from '../image/index.js';
 import type { StoredSpec } from '../state/container.js';
 
 /**

@@ -59,7 +59,7 @@ export function reserveIdRange(name: string, choice: PrivateUsers): IdRange | nu
   if (choice.mode === 'no') return null;
   mkdirPrivate(reservationsDir());
   mkdirSync(locksDir(), { recursive: true, mode: 0o700 });
-  const lock = acquireLock(join(locksDir(), 'userns.lock'), { wait: true });
+  const lock = acquireLock(join(locksDir(), 'userns.lock'), { wait: 'block' });
   try {
     const held = liveReservations();
     for (const r of held) if (r.owner === name) rmSync(r.file, { force: true }); // an earlier attempt of this name

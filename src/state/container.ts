@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSpec } from '../config/spec.js';
 import type { IdRange } from '../config/userns.js';
-import type { StoredImage } from '../image/types.js';
+import type { StoredImage } from '../image/index.js';
 import { RUN_DIR, STATE_DIR } from '../paths.js';
 import { readJson, writeFileAtomic } from './files.js';
 import { unlinkIfPresent } from '../quiet-fs.js';

@@ -1,27 +1,19 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic as writeAtomic } from '../basic/atomic-file.js';
 import { StateError } from './errors.js';
 import { readTextIfPresent } from '../quiet-fs.js';
 
 /**
- * Write-then-rename, so a reader (or a crash) sees the old file or the new
- * one, never half of one. fsync before rename (unless `durable` is false):
- * the spec must survive a power cut once `start` has said it exists.
+ * basic/atomic-file.ts's write, making the directory first. fsync before
+ * rename (unless `durable` is false): the spec must survive a power cut once
+ * `start` has said it exists.
  */
 export function writeFileAtomic(path: string, data: string, mode = 0o644, durable = true): void {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(tmp, 'w', mode);
-    try {
-      writeSync(fd, data);
-      if (durable) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeAtomic(path, data, { mode, durable });
   } catch (e) {
-    try { unlinkSync(tmp); } catch { /* never created */ }
     throw new StateError(`cannot write ${path}: ${(e as Error).message}`, path, { cause: e });
   }
 }

@@ -4,11 +4,11 @@ import { createReadStream, readdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { importImage, inspectImage, resolveStoreImage } from '../../src/image/store.js';
+import { importImage, inspectImage, resolveStoreImage } from '../../src/image/index.js';
 import { ImageError } from '../../src/image/errors.js';
-import { layoutMemberName, mayBeLayout, peekMemberNames, PEEK_BYTES } from '../../src/image/peek.js';
+import { layoutMemberName, mayBeLayout, peekMemberNames, PEEK_BYTES } from '../../src/image/archive/peek.js';
 import { formatProgress, ttyProgress, type ImportProgress } from '../../src/image/progress.js';
-import { tarBuffer } from '../../src/image/tar-writer.js';
+import { tarBuffer } from '../../src/image/tar/writer.js';
 import { cleanup, compress, hasTool, listTree, sha, tarDir, tempDir, writeDockerArchive, writeOciLayout } from '../unit/image-helpers.js';
 
 /**

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { heldImages } from '../../src/image/held.js';
-import type { ImageRecord } from '../../src/image/records.js';
-import { importImage, listHeldImages, listImages, removeImage } from '../../src/image/store.js';
-import { tarBuffer } from '../../src/image/tar-writer.js';
+import { heldImages } from '../../src/image/store/held.js';
+import type { ImageRecord } from '../../src/image/store/records.js';
+import { importImage, listHeldImages, listImages, removeImage } from '../../src/image/index.js';
+import { tarBuffer } from '../../src/image/tar/writer.js';
 import { cleanup, tempDir, writeOciLayout } from '../unit/image-helpers.js';
 
 /** `tsmachine images`: images only containers hold (rmi --force, re-import) are listed once, as `<none>`. */

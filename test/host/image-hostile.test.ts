@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { createReadStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { importImage } from '../../src/image/store.js';
+import { importImage } from '../../src/image/index.js';
 import { ImageError } from '../../src/image/errors.js';
-import { rawHeader, tarBuffer } from '../../src/image/tar-writer.js';
+import { rawHeader, tarBuffer } from '../../src/image/tar/writer.js';
 import { cleanup, compress, hasTool, listTree, pyTar, tarDir, tempDir, writeDockerArchive, writeOciLayout } from '../unit/image-helpers.js';
 
 /**

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { imageLabel, storeIdsByName } from '../../src/cli/image-label.js';
-import { importImage, removeImage } from '../../src/image/store.js';
-import { tarBuffer } from '../../src/image/tar-writer.js';
+import { importImage, removeImage } from '../../src/image/index.js';
+import { tarBuffer } from '../../src/image/tar/writer.js';
 import { cleanup, tempDir, writeOciLayout } from '../unit/image-helpers.js';
 
 /** `status`/`list`: the name a container was created with, and which image it really runs when the name moved on. */

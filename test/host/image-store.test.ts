@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   findStoreImageById, importImage, inspectImage, listImages, MissingImageError, pruneLayers, removeImage, resolveRecordedImage, resolveStoreImage, ImageError,
-} from '../../src/image/store.js';
-import { diskUsage } from '../../src/image/layers.js';
-import { lowerdirOption, LOWERDIR_BUDGET } from '../../src/image/lowerdir.js';
+} from '../../src/image/index.js';
+import { diskUsage } from '../../src/image/store/layers.js';
+import { lowerdirOption, LOWERDIR_BUDGET } from '../../src/image/store/lowerdir.js';
 import { lgetxattr, lsetxattr, mknod, S_IFCHR, S_IFIFO } from '../../src/kernel/fsops.js';
-import { tarBuffer, type WriteEntry } from '../../src/image/tar-writer.js';
+import { tarBuffer, type WriteEntry } from '../../src/image/tar/writer.js';
 import { cleanup, hasTool, listTree, pyTar, sha, tempDir, writeOciLayout } from '../unit/image-helpers.js';
 
-const STORE_JS = new URL('../../src/image/store.js', import.meta.url).href;
+const STORE_JS = new URL('../../src/image/index.js', import.meta.url).href;
 
 function layerDirs(store: string): string[] {
   try {

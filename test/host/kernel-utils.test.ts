@@ -45,7 +45,7 @@ describe('kernel utilities', () => {
     assert.throws(() => acquireLock(path), (e: unknown) => isLockBusy(e));
     a.release();
     a.release();
-    const b = acquireLock(path, { wait: true });
+    const b = acquireLock(path, { wait: 'block' });
     b.release();
     rmSync(dir, { recursive: true });
   });

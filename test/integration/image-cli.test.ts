@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tarBuffer } from '../../src/image/tar-writer.js';
+import { tarBuffer } from '../../src/image/tar/writer.js';
 import { CLI, run, tsmachine, type RunResult } from './helpers.js';
 
 const CHECKOUT = dirname(dirname(CLI));

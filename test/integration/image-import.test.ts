@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { importImage, resolveStoreImage, inspectImage } from '../../src/image/store.js';
-import { diskUsage } from '../../src/image/layers.js';
-import { lowerdirOption } from '../../src/image/lowerdir.js';
+import { importImage, resolveStoreImage, inspectImage } from '../../src/image/index.js';
+import { diskUsage } from '../../src/image/store/layers.js';
+import { lowerdirOption } from '../../src/image/store/lowerdir.js';
 import { lgetxattr, mknod, S_IFCHR, S_IFIFO } from '../../src/kernel/fsops.js';
 import { cleanup, hasTool, listTree, tempDir } from '../unit/image-helpers.js';
 
@@ -128,7 +128,7 @@ test('umoci/skopeo images import in every format and stack as an overlay equal t
 
 test('60 layers mount as one overlay', { skip: process.getuid?.() !== 0 ? 'needs root' : false }, async () => {
   const { writeOciLayout } = await import('../unit/image-helpers.js');
-  const { tarBuffer } = await import('../../src/image/tar-writer.js');
+  const { tarBuffer } = await import('../../src/image/tar/writer.js');
   const dir = tempDir('deep60');
   const mounts: string[] = [];
   try {

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memberComponents, symlinkEscapes, whiteoutOf } from '../../src/image/tar-path.js';
-import { parseImageConfig } from '../../src/image/config.js';
+import { memberComponents, symlinkEscapes } from '../../src/image/tar/paths.js';
+import { whiteoutOf } from '../../src/image/layer/whiteouts.js';
+import { parseImageConfig } from '../../src/image/archive/config.js';
 import { ImageError } from '../../src/image/errors.js';
-import { sanitizeName, storePaths } from '../../src/image/store-paths.js';
-import { checkLowerdirBudget, lowerdirOption, LOWERDIR_BUDGET, PAGE } from '../../src/image/lowerdir.js';
-import { ociArch } from '../../src/image/oci.js';
-import { parsePax } from '../../src/image/tar-reader.js';
+import { sanitizeName, storePaths } from '../../src/image/store/paths.js';
+import { checkLowerdirBudget, lowerdirOption, LOWERDIR_BUDGET, PAGE } from '../../src/image/store/lowerdir.js';
+import { ociArch } from '../../src/image/archive/oci.js';
+import { parsePax } from '../../src/image/tar/reader.js';
 
 test('member paths: relative ones normalised, absolute and .. refused', () => {
   const ok: [string, string[]][] = [

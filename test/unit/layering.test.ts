@@ -19,15 +19,15 @@ function sources(dir: string): string[] {
     e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
 }
 
-/** Module → the modules it imports (src-relative paths, .ts), type-only imports excluded. */
-function graph(): Map<string, string[]> {
+/** Module → the modules it imports (src-relative paths, .ts), type-only imports excluded unless `withTypes`. */
+function graph(withTypes = false): Map<string, string[]> {
   const g = new Map<string, string[]>();
   for (const file of sources(SRC)) {
     const text = readFileSync(file, 'utf8');
     const deps: string[] = [];
     const re = /^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm;
     for (const m of text.matchAll(re)) {
-      if (m[2]) continue; // `import type`: erased, no load-time edge
+      if (m[2] && !withTypes) continue; // `import type`: erased, no load-time edge
       const spec = m[3] ?? m[4]!;
       if (!spec.startsWith('.')) continue;
       deps.push(relative(SRC, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'));
@@ -53,6 +53,45 @@ test('src/kernel imports nothing above it; config and unit properties stay pure'
     .flatMap((m) => above(m, /^settings\/(load|resolve)\.ts$/.test(m.slice(7)) ? /^(config\/|errors\.ts$|builtins\.ts$|paths\.ts$|quiet-fs\.ts$)/ : /^(config\/|errors\.ts$|builtins\.ts$|kernel\/(caps|types)\.ts$)/));
   assert.deepEqual(config, []);
   assert.deepEqual(above('systemd/properties.ts', /^(systemd\/(errors|dbus\/values)\.ts|config\/|errors\.ts$)/), []);
+});
+
+test('src/basic imports nothing of ours but errors.ts', () => {
+  const offenders = [...graph(true)].filter(([m]) => m.startsWith('basic/'))
+    .flatMap(([m, deps]) => deps.filter((d) => !/^(basic\/|errors\.ts$)/.test(d)).map((d) => `${m} → ${d}`));
+  assert.deepEqual(offenders, []);
+});
+
+test('src/image: its rooms are entered through their index.ts, and the rest of src through image/index.ts', () => {
+  // Type-only imports count: a door is a door for types too.
+  const g = graph(true);
+  const roomOf = (m: string): string | null => /^image\/([^/]+)\//.exec(m)?.[1] ?? null;
+  const offenders: string[] = [];
+  for (const [m, deps] of g) {
+    for (const d of deps) {
+      if (!d.startsWith('image/')) continue;
+      const edge = `${m} → ${d}`;
+      if (!m.startsWith('image/')) {
+        if (d !== 'image/index.ts') offenders.push(`${edge} (outside image/, import image/index.ts)`);
+        continue;
+      }
+      const from = roomOf(m), to = roomOf(d);
+      if (to !== null && to !== from && d !== `image/${to}/index.ts`) offenders.push(`${edge} (enter ${to}/ through its index.ts)`);
+      // A room stands below the verbs: of image/'s top level it may use the errors and the shared types only.
+      if (from !== null && to === null && !/^image\/(errors|types)\.ts$/.test(d)) offenders.push(`${edge} (a room imports no verb)`);
+      if (m === 'image/index.ts' && /^image\/(archive|layer|tar)\//.test(d)) offenders.push(`${edge} (every CLI start loads image/index.ts)`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+  // The order of the rooms: tar/ at the bottom, archive/ on it, layer/ on both; store/ stands alone.
+  const below: Record<string, string[]> = { tar: [], archive: ['tar'], layer: ['tar', 'archive'], store: [] };
+  const order = [...g].flatMap(([m, deps]) => {
+    const from = roomOf(m);
+    if (from === null) return [];
+    return deps.filter((d) => { const to = roomOf(d); return to !== null && to !== from && !below[from]?.includes(to); }).map((d) => `${m} → ${d}`);
+  });
+  assert.deepEqual(order, []);
+  // A room with no index.ts is no room.
+  for (const room of Object.keys(below)) assert.ok(g.has(`image/${room}/index.ts`), `image/${room}/index.ts`);
 });
 
 test('no import cycles', () => {

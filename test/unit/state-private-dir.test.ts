@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importImage } from '../../src/image/import.js';
-import { resolveStoreImage } from '../../src/image/store.js';
+import { resolveStoreImage } from '../../src/image/index.js';
 import { ensurePrivateRoot, forgetCheckedRoots, mkdirPrivate } from '../../src/state/private-dir.js';
 import { cleanup, tempDir } from './image-helpers.js';
 

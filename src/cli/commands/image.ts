@@ -2,7 +2,7 @@ import { type Parsed } from '../args.js';
 import { HELP, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { formatSize } from '../../config/units.js';
-import { inspectImage, pruneLayers } from '../../image/store.js';
+import { inspectImage, pruneLayers } from '../../image/index.js';
 import { listContainerNames, readStoredSpec } from '../../state/container.js';
 import { requireRoot } from '../../runtime/preflight.js';
 

@@ -1,9 +1,7 @@
 import { flag, type Parsed } from '../args.js';
 import { HELP, type Command, type CommandContext } from '../command.js';
 import { formatSize } from '../../config/units.js';
-import { listDirectoryImages } from '../../image/resolve.js';
-import { heldImages, type ContainerImageRef } from '../../image/held.js';
-import { listHeldImages, listImages } from '../../image/store.js';
+import { heldImages, listDirectoryImages, listHeldImages, listImages, type ContainerImageRef } from '../../image/index.js';
 import { listContainerNames, readStoredSpec } from '../../state/container.js';
 import { formatTable } from '../table.js';
 

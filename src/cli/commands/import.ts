@@ -2,8 +2,7 @@ import { str, type Parsed } from '../args.js';
 import { HELP, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { formatSize } from '../../config/units.js';
-import { importImage, STDIN, ttyProgress, type ImportProgress } from '../../image/store.js';
-import { endsLine } from '../../image/progress.js';
+import { endsLine, importImage, STDIN, ttyProgress, type ImportProgress } from '../../image/index.js';
 import { requireRoot } from '../../runtime/preflight.js';
 
 export const importCmd: Command = {

@@ -1,7 +1,7 @@
 import { flag, type Parsed } from '../args.js';
 import { HELP, type Command, type CommandContext } from '../command.js';
 import { UsageError } from '../../errors.js';
-import { removeImage } from '../../image/store.js';
+import { removeImage } from '../../image/index.js';
 import { listContainerNames, readStoredSpec } from '../../state/container.js';
 import { requireRoot } from '../../runtime/preflight.js';
 

@@ -3,10 +3,10 @@ import {
   openSync, rmSync, symlinkSync, unlinkSync, utimesSync, chmodSync, writeSync, constants, type Stats,
 } from 'node:fs';
 import { join } from 'node:path';
-import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../kernel/fsops.js';
-import { ImageError } from './errors.js';
-import type { TarEntry } from './tar-header.js';
-import { memberComponents, symlinkEscapes, whiteoutOf } from './tar-path.js';
+import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../../kernel/fsops.js';
+import { ImageError } from '../errors.js';
+import { memberComponents, symlinkEscapes, type TarEntry } from '../tar/index.js';
+import { whiteoutOf } from './whiteouts.js';
 
 /**
  * Writes tar members into one layer directory, in overlayfs's on-disk form:

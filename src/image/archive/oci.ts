@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { parseJson, readBytes, type LayoutFiles } from './blob-source.js';
 import { parseImageConfig } from './config.js';
 import { parseDigest } from './digest.js';
-import { ImageError } from './errors.js';
-import type { BlobRef } from './layer-stream.js';
+import { ImageError } from '../errors.js';
+import type { BlobRef } from '../types.js';
 import type { ImportPlan, PlannedLayer } from './plan.js';
 
 

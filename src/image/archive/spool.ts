@@ -1,8 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { compressionOf, decodeError, decoderFor, rangeStream, type BlobRef, type Compression } from './decompress.js';
-import { ImageError } from './errors.js';
+import type { BlobRef } from '../types.js';
+import { compressionOf, decodeError, decoderFor, rangeStream, type Compression } from './decompress.js';
+import { ImageError } from '../errors.js';
 
 /**
  * Turns what cannot be read by offset into a plain tar file that can: an

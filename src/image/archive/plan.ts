@@ -1,4 +1,4 @@
-import type { BlobRef } from './layer-stream.js';
+import type { BlobRef } from '../types.js';
 import type { ParsedConfig } from './config.js';
 
 /** What a source format resolves to before any layer is unpacked: everything is checked against it while streaming. */

@@ -1,4 +1,4 @@
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
 
 /**
  * The rules a member's path must obey before anything touches the disk.
@@ -40,19 +40,4 @@ export function symlinkEscapes(depth: number, target: string): boolean {
     }
   }
   return false;
-}
-
-export const WHITEOUT_PREFIX = '.wh.';
-export const OPAQUE_MARKER = '.wh..wh..opq';
-
-export type WhiteoutKind = { kind: 'opaque' } | { kind: 'whiteout'; name: string } | { kind: 'meta' } | null;
-
-/** OCI image-spec layer.md whiteouts; ".wh..wh.*" other than the opaque marker is AUFS bookkeeping to drop. */
-export function whiteoutOf(basename: string): WhiteoutKind {
-  if (!basename.startsWith(WHITEOUT_PREFIX)) return null;
-  if (basename === OPAQUE_MARKER) return { kind: 'opaque' };
-  if (basename.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) return { kind: 'meta' };
-  const name = basename.slice(WHITEOUT_PREFIX.length);
-  if (name === '' || name === '.' || name === '..') return null;
-  return { kind: 'whiteout', name };
 }

@@ -1,5 +1,5 @@
-import { ImageError } from './errors.js';
-import type { ImageConfig } from './types.js';
+import { ImageError } from '../errors.js';
+import type { ImageConfig } from '../types.js';
 
 /**
  * The OCI/docker image config (the JSON the manifest's config descriptor

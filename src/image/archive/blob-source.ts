@@ -1,8 +1,8 @@
 import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { ImageError } from './errors.js';
-import type { BlobRef } from './layer-stream.js';
-import type { TarIndex } from './tar-index.js';
+import { ImageError } from '../errors.js';
+import type { BlobRef } from '../types.js';
+import type { TarIndex } from '../tar/index.js';
 
 /**
  * The files of an OCI layout or docker-archive, whether it is a directory or

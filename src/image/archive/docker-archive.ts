@@ -1,7 +1,7 @@
 import { parseJson, readBytes, type LayoutFiles } from './blob-source.js';
 import { parseImageConfig } from './config.js';
 import { parseDigest, sha256Of } from './digest.js';
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
 import type { ImportPlan } from './plan.js';
 
 /**

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { STATE_DIR } from '../paths.js';
+import { STATE_DIR } from '../../paths.js';
 
 /**
  * The layer store's layout under one root (STATE_DIR by default; tests pass
@@ -31,7 +31,7 @@ export function storePaths(root: string = STATE_DIR): StorePaths {
   };
 }
 
-/** Image names are file names and must pass resolve.ts's findImage (no '/', no leading '.'). */
+/** Image names are file names and must pass image/resolve.ts's findImage (no '/', no leading '.'). */
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,127}$/;
 
 /** "docker.io/library/alpine:3.19" → "alpine:3.19"; anything else unusable → null. */

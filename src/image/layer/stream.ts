@@ -1,9 +1,9 @@
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decodeError, decoderFor, rangeStream, sniffCompression, type BlobRef } from './decompress.js';
-import { hasher, type Digest } from './digest.js';
-import { ImageError } from './errors.js';
-import { TarReader } from './tar-reader.js';
+import { decodeError, decoderFor, hasher, rangeStream, sniffCompression, type Digest } from '../archive/index.js';
+import { ImageError } from '../errors.js';
+import type { BlobRef } from '../types.js';
+import { TarReader } from '../tar/index.js';
 import { LayerWriter } from './unpack.js';
 
 /**
@@ -12,9 +12,6 @@ import { LayerWriter } from './unpack.js';
  * (the diffID) → tar reader → LayerWriter. Both digests are checked at the
  * end; the caller owns `dest` and throws it away on any error.
  */
-
-export type { BlobRef, Compression } from './decompress.js';
-export { sniffCompression } from './decompress.js';
 
 export interface UnpackedBlob {
   /** sha256 of the blob as stored. */

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Duplex, PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
+import type { BlobRef } from '../types.js';
 
 /**
  * gzip and zstd as the import sees them: told apart by magic bytes (never by
@@ -10,15 +11,6 @@ import { ImageError } from './errors.js';
  * tarballs and compressed image archives, so all three report a corrupt
  * stream the same way: one line naming what was being read.
  */
-
-/** A byte range of a file: a file of its own in an OCI dir, or a member of an archive. */
-export interface BlobRef {
-  file: string;
-  offset: number;
-  size: number;
-  /** How errors name it: "blob sha256:…", "layer foo/layer.tar", "img.tar.gz". */
-  name: string;
-}
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 

@@ -1,4 +1,4 @@
-import { BLOCK, padding, type TarType } from './tar-header.js';
+import { BLOCK, padding, type TarType } from './header.js';
 
 /**
  * A small ustar+pax writer: the rootfs-directory importer serialises the tree

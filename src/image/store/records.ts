@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImageError } from './errors.js';
-import { NAME_RE, type StorePaths } from './store-paths.js';
-import { mkdirPrivate } from '../state/private-dir.js';
-import type { ImageConfig } from './types.js';
+import { writeFileAtomic } from '../../basic/atomic-file.js';
+import { ImageError } from '../errors.js';
+import { NAME_RE, type StorePaths } from './paths.js';
+import { mkdirPrivate } from '../../state/private-dir.js';
+import type { ImageConfig } from '../types.js';
 
 /** One layer of an imported image, bottom first in ImageRecord.layers. */
 export interface LayerRecord {
@@ -56,17 +57,10 @@ export function readRecord(p: StorePaths, name: string): ImageRecord | null {
   }
 }
 
-function writeAtomic(p: StorePaths, dir: string, tmpName: string, file: string, rec: ImageRecord): void {
+/** Durable: the record is what says an import finished (its temporary file is a dot file, which the listings skip). */
+function writeAtomic(p: StorePaths, dir: string, file: string, rec: ImageRecord): void {
   mkdirPrivate(dir, p.root);
-  const tmp = join(dir, tmpName);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, `${JSON.stringify(rec, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
+  writeFileAtomic(join(dir, file), `${JSON.stringify(rec, null, 2)}\n`);
 }
 
 /**
@@ -77,7 +71,7 @@ function writeAtomic(p: StorePaths, dir: string, tmpName: string, file: string, 
 export function writeRecord(p: StorePaths, rec: ImageRecord): void {
   const old = readRecord(p, rec.name);
   if (old && old.id !== rec.id) holdRecord(p, old);
-  writeAtomic(p, p.images, `.${rec.name}.json.${process.pid}.tmp`, recordPath(p, rec.name), rec);
+  writeAtomic(p, p.images, `${rec.name}.json`, rec);
 }
 
 /**
@@ -90,7 +84,7 @@ const heldDir = (p: StorePaths): string => join(p.images, '.held');
 
 export function holdRecord(p: StorePaths, rec: ImageRecord): void {
   const file = `${rec.id.replace(/[^A-Za-z0-9]/g, '-')}.json`;
-  writeAtomic(p, heldDir(p), `.${file}.${process.pid}.tmp`, join(heldDir(p), file), rec);
+  writeAtomic(p, heldDir(p), file, rec);
 }
 
 export function listHeld(p: StorePaths): { rec: ImageRecord; file: string }[] {

@@ -2,10 +2,10 @@ import {
   existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { ImageError } from './errors.js';
-import { lockAsync } from './lock.js';
-import type { StorePaths } from './store-paths.js';
-import { mkdirPrivate } from '../state/private-dir.js';
+import { ImageError } from '../errors.js';
+import { lockLayer } from './lock.js';
+import type { StorePaths } from './paths.js';
+import { mkdirPrivate } from '../../state/private-dir.js';
 
 /**
  * Layers on disk: each unpacked once under layers/sha256/<hex>, made visible
@@ -119,7 +119,7 @@ export async function ensureLayer(
   unpack: (dir: string) => Promise<{ diffId: string; contentBytes: number }>,
 ): Promise<{ size: number; fresh: boolean }> {
   const hex = hexOf(diffId);
-  const lock = await lockAsync(p.locks, `layer-${hex}.lock`, false);
+  const lock = await lockLayer(p, hex);
   try {
     if (layerExists(p, diffId)) return { size: layerSize(p, diffId), fresh: false };
     mkdirPrivate(p.layers, p.root);

@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream';
-import { decodeError, decoderFor, rangeStream, type BlobRef, type Compression } from './decompress.js';
-import { TarReader } from './tar-reader.js';
+import type { BlobRef } from '../types.js';
+import { decodeError, decoderFor, rangeStream, type Compression } from './decompress.js';
+import { TarReader } from '../tar/index.js';
 
 /**
  * Whether a compressed tar could be an image archive rather than a rootfs,

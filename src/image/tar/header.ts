@@ -1,7 +1,7 @@
 /**
  * One tar member as the reader hands it out, after pax extended headers and
  * GNU long names have been folded in. Paths are exactly what the archive
- * says; tar-path.ts decides whether they are acceptable.
+ * says; paths.ts decides whether they are acceptable.
  */
 export type TarType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
 

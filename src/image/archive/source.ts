@@ -2,12 +2,12 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DirFiles, parseJson, readBytes, TarFiles, type LayoutFiles } from './blob-source.js';
 import { isDockerManifest } from './docker-archive.js';
-import { ImageError } from './errors.js';
-import { sniffCompression, type BlobRef } from './decompress.js';
+import { ImageError } from '../errors.js';
+import type { BlobRef } from '../types.js';
+import { sniffCompression } from './decompress.js';
 import { mayBeLayout } from './peek.js';
-import type { Scratch } from './scratch.js';
 import { decompressToFile } from './spool.js';
-import { TarIndex } from './tar-index.js';
+import { TarIndex } from '../tar/index.js';
 
 /**
  * What `tsmachine import SOURCE` was given, told apart by content, not by
@@ -39,9 +39,14 @@ function splitRef(source: string): { path: string; ref?: string } {
   return { path: source };
 }
 
+/** The import's temporary files (store/scratch.ts): a path for `name`, on the store's file system. */
+export interface ScratchFiles {
+  file(name: string): string;
+}
+
 export interface OpenOptions {
   /** Where a compressed archive is decompressed to (see spool.ts). */
-  scratch: Scratch;
+  scratch: ScratchFiles;
   /** How messages name the source when `source` is our own temp copy of it (stdin). */
   label?: string;
   /** Decompressing an archive: input bytes so far, of `total`. */

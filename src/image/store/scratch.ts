@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from './layers.js';
-import type { StorePaths } from './store-paths.js';
+import type { StorePaths } from './paths.js';
 
 /**
  * One import's temporary files (stdin spooled, an archive decompressed): one

@@ -1,10 +1,10 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ByteSource } from './byte-reader.js';
-import { ImageError } from './errors.js';
-import type { BlobRef } from './layer-stream.js';
-import { memberComponents } from './tar-path.js';
-import { TarReader } from './tar-reader.js';
+import { ImageError } from '../errors.js';
+import type { BlobRef } from '../types.js';
+import { memberComponents } from './paths.js';
+import { TarReader } from './reader.js';
 
 /**
  * Random access into an uncompressed tar file (an OCI layout or a

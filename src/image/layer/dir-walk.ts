@@ -1,7 +1,7 @@
 import { createReadStream, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { lgetxattr, llistxattr } from '../kernel/fsops.js';
-import type { WriteEntry } from './tar-writer.js';
+import { lgetxattr, llistxattr } from '../../kernel/fsops.js';
+import type { WriteEntry } from '../tar/index.js';
 
 /**
  * A directory tree as tar entries, in sorted order (so the same tree always

@@ -1,4 +1,4 @@
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
 
 /**
  * overlayfs takes its options as one page (4096 bytes): "lowerdir=A:B:…,

@@ -1,6 +1,6 @@
 import { ByteReader, type ByteSource } from './byte-reader.js';
-import { ImageError } from './errors.js';
-import { BLOCK, padding, type TarEntry, type TarType } from './tar-header.js';
+import { ImageError } from '../errors.js';
+import { BLOCK, padding, type TarEntry, type TarType } from './header.js';
 
 /**
  * A streaming tar reader: ustar, pax extended headers (path, linkpath, size,

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
 
 /** "sha256:<64 hex>" is the only algorithm the store keys by; sha512 blobs are verified but rare enough to refuse as layers ids. */
 const DIGEST_RE = /^(sha256|sha512):([0-9a-f]+)$/;
