@@ -43,5 +43,7 @@ export const STATE_DIR = process.env.TSMACHINE_STATE_DIR ?? '/var/lib/tsmachine'
 export const RUN_DIR = process.env.TSMACHINE_RUN_DIR ?? '/run/tsmachine';
 /** nspawn's image directory; its directories run as images too. */
 export const MACHINES_DIR = process.env.TSMACHINE_MACHINES_DIR ?? '/var/lib/machines';
+/** Where lxcfs.service mounts its FUSE file system (runtime/proc-view.ts). */
+export const LXCFS_DIR = process.env.TSMACHINE_LXCFS_DIR ?? '/var/lib/lxcfs';
 /** Settings files, highest precedence first (as systemd-nspawn's .nspawn search). */
 export const SETTINGS_DIRS = ['/etc/tsmachine', '/run/tsmachine'];
