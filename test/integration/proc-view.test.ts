@@ -94,7 +94,8 @@ test('--memory 64M: /proc/meminfo, procps free and busybox top show 64M; update 
   assert.equal(Number(top[1]) + Number(top[2]), 65536, 'top: used + free = the container\'s 64M');
   // Not covered: busybox free takes total and free from sysinfo(2), which the kernel answers for the host.
   const hostMib = Math.floor(memTotalKb(readFileSync('/proc/meminfo', 'utf8')) / 1024);
-  assert.equal(freeTotal(await inside('pv-mem', 'busybox free -m')), hostMib, "busybox free: the host's total (sysinfo(2))");
+  const bbFree = freeTotal(await inside('pv-mem', 'busybox free -m'));
+  assert.ok(Math.abs(bbFree - hostMib) <= 2, `busybox free: the host's total (sysinfo(2)), ${bbFree} vs ${hostMib} MiB`);
 
   assert.equal((await tsmachine(['update', 'pv-mem', '--memory', '128M'])).code, 0);
   assert.equal(memTotalKb(await inside('pv-mem', 'cat /proc/meminfo')), 131072, 'lxcfs reads memory.max at every read');
@@ -115,7 +116,7 @@ test('the view is read-only and exec sees the same files as the payload', async 
   const { leader } = await status('pv-mem');
   const mounts = readFileSync(`/proc/${leader}/mountinfo`, 'utf8');
   for (const f of ['/proc/meminfo', '/proc/cpuinfo', '/proc/uptime', '/proc/stat', '/sys/devices/system/cpu/online'])
-    assert.match(mounts, new RegExp(`^\\S+ \\S+ \\S+ \\S+ ${f.replace(/\//g, '\\/')} ro,[^ ]* .* - fuse\\.lxcfs `, 'm'), `${f} is lxcfs's, read-only`);
+    assert.match(mounts, new RegExp(`^\\S+ \\S+ \\S+ ${f} ${f} ro,\\S* (?:.* )?- fuse\\.lxcfs `, 'm'), `${f} is lxcfs's, read-only`);
 });
 
 test('--cpuset-cpus 0: nproc, cpuinfo, cpu/online and sysconf(_SC_NPROCESSORS_ONLN) say 1', async () => {
