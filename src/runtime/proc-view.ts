@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { TsmError } from '../errors.js';
 import type { LxcfsMode } from '../config/lxcfs.js';
 import type { BindMount } from '../kernel/types.js';
-import { LXCFS_DIR } from '../paths.js';
+import { LXCFS_DIR, RUN_DIR } from '../paths.js';
 import { sleep } from '../sleep.js';
+import { readJson, writeFileAtomic } from '../state/files.js';
 
 /**
  * The container's view of /proc through lxcfs: a FUSE daemon (Debian's
@@ -49,10 +50,12 @@ export function procViewBinds(dir: string, listing: LxcfsListing, hostHas: (path
 }
 
 /**
- * Looks at the lxcfs mount once: null when nothing answers there (lxcfs
+ * Looks into the lxcfs mount: null when nothing answers there (lxcfs
  * stopped, so the directory is empty; or its mount is dead). existsSync
- * first: it answers false without building a Node exception, which the
- * common case (no lxcfs, mode auto) would otherwise pay on every start.
+ * first: it answers false without building a Node exception. Each call is a
+ * few requests to the daemon (lookup, opendir, readdir, the lookups of
+ * sys/devices/system/cpu/online), which in the emulated test VM added up to
+ * more than the rest of the view's cost: procViewFor caches what it found.
  */
 export function probeLxcfs(dir: string = LXCFS_DIR): LxcfsListing | null {
   if (!existsSync(`${dir}/proc`)) return null;
@@ -64,6 +67,26 @@ export function probeLxcfs(dir: string = LXCFS_DIR): LxcfsListing | null {
   }
   if (proc.length === 0) return null;
   return { proc, cpuOnline: existsSync(`${dir}/${LXCFS_CPU_ONLINE}`) };
+}
+
+/**
+ * Which lxcfs mount sits on `dir`, from /proc/self/mountinfo text: "ID
+ * MAJ:MIN" of the topmost fuse.lxcfs mount there, or null when there is none.
+ * Pure. A restarted lxcfs mounts anew: the key of the cached listing. (The
+ * kernel may hand a freed id and device number out again; the listing of the
+ * same lxcfs is the same, and a newer one only adds files.)
+ */
+export function lxcfsMountKey(mountinfo: string, dir: string): string | null {
+  let key: string | null = null;
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ');
+    if (f[4] !== dir) continue;
+    const sep = f.indexOf('-', 6);
+    if (sep < 0) continue;
+    const fstype = f[sep + 1] ?? '';
+    if (fstype === 'fuse.lxcfs' || (fstype.startsWith('fuse') && f[sep + 2] === 'lxcfs')) key = `${f[0]} ${f[2]}`;
+  }
+  return key;
 }
 
 export class ProcViewError extends TsmError {
@@ -86,19 +109,62 @@ export interface ProcView {
 const YES_RETRIES = 10;
 const YES_RETRY_INTERVAL = 100;
 
-/** The binds for a container started now, by its mode. Throws ProcViewError for `yes` when lxcfs is not there. */
-export async function procViewFor(mode: LxcfsMode, dir: string = LXCFS_DIR): Promise<ProcView> {
-  if (mode === 'no') return { binds: [], active: false };
-  let listing = probeLxcfs(dir);
-  for (let i = 0; listing === null && mode === 'yes' && i < YES_RETRIES; i++) {
-    await sleep(YES_RETRY_INTERVAL);
-    listing = probeLxcfs(dir);
+/** Where the host is looked at; tests pass their own. */
+export interface ProcViewHost {
+  dir: string;
+  mountinfo(): string;
+  /** The last listing, with the mount key it was taken for; null when none. */
+  readCache(): { key: string; listing: LxcfsListing } | null;
+  writeCache(c: { key: string; listing: LxcfsListing }): void;
+}
+
+// A leading dot: no container name starts with one, so no container's run directory can take this name.
+const CACHE = `${RUN_DIR}/.lxcfs-view.json`;
+
+export const realHost: ProcViewHost = {
+  dir: LXCFS_DIR,
+  mountinfo: () => readFileSync('/proc/self/mountinfo', 'utf8'),
+  readCache: () => {
+    try { return readJson<{ key: string; listing: LxcfsListing }>(CACHE); } catch { return null; }
+  },
+  // Only a shortcut: the next start looks again when it cannot be written.
+  writeCache: (c) => { try { writeFileAtomic(CACHE, JSON.stringify(c), 0o644, false); } catch { /* next time */ } },
+};
+
+/**
+ * The bind list for the lxcfs mounted now, or null when there is none. The
+ * mount table says whether lxcfs is mounted (no request to the daemon); the
+ * listing is taken once per lxcfs mount and kept under /run, keyed by it.
+ * The binds are made from the listing each time, so a cache file can only
+ * ever name the known files under the lxcfs directory.
+ */
+function currentBinds(host: ProcViewHost): BindMount[] | null {
+  const key = lxcfsMountKey(host.mountinfo(), host.dir);
+  if (key === null) return null;
+  const cached = host.readCache();
+  let listing: LxcfsListing | null;
+  if (cached && cached.key === key && Array.isArray(cached.listing?.proc)) {
+    listing = { proc: cached.listing.proc.filter((p) => typeof p === 'string'), cpuOnline: cached.listing.cpuOnline === true };
+  } else {
+    listing = probeLxcfs(host.dir);
+    if (listing === null) return null;
+    host.writeCache({ key, listing });
   }
-  if (listing === null) {
-    if (mode === 'yes') throw new ProcViewError(`lxcfs is not running (nothing mounted on ${dir}), which --lxcfs yes requires: systemctl enable --now lxcfs`);
+  return procViewBinds(host.dir, listing, existsSync);
+}
+
+/** The binds for a container started now, by its mode. Throws ProcViewError for `yes` when lxcfs is not there. */
+export async function procViewFor(mode: LxcfsMode, host: ProcViewHost = realHost): Promise<ProcView> {
+  if (mode === 'no') return { binds: [], active: false };
+  let binds = currentBinds(host);
+  for (let i = 0; binds === null && mode === 'yes' && i < YES_RETRIES; i++) {
+    await sleep(YES_RETRY_INTERVAL);
+    binds = currentBinds(host);
+  }
+  if (binds === null) {
+    if (mode === 'yes') throw new ProcViewError(`lxcfs is not running (nothing mounted on ${host.dir}), which --lxcfs yes requires: systemctl enable --now lxcfs`);
     return { binds: [], active: false };
   }
-  const binds = procViewBinds(dir, listing, existsSync);
   return { binds, active: binds.length > 0 };
 }
 

@@ -81,7 +81,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     }
 
     // lxcfs's /proc files, looked up before anything is made: --lxcfs yes without it leaves nothing behind.
-    const procView = await procViewFor(spec.lxcfs ?? 'auto');
+    const procView = await (deps.procView ?? procViewFor)(spec.lxcfs ?? 'auto');
     trace('proc-view');
 
     const fresh = createContainerDirs(name);

@@ -217,6 +217,16 @@ test('lxcfs mounted: its files are bound first, read-only, and runtime.json reco
   for (const f of ['meminfo', 'uptime', 'cpuinfo', 'future-file']) writeFileSync(join(lxcfs, 'proc', f), '');
   writeFileSync(join(lxcfs, 'sys/devices/system/cpu/online'), '');
   const { deps, log } = recorder();
+  // The host's lxcfs as the mount table would show it mounted on the fake directory.
+  const { procViewFor } = await import('../../src/runtime/proc-view.js');
+  let cache: Parameters<import('../../src/runtime/proc-view.js').ProcViewHost['writeCache']>[0] | null = null;
+  const host = {
+    dir: lxcfs,
+    mountinfo: () => (existsSync(lxcfs) ? `40 22 0:39 / ${lxcfs} rw - fuse.lxcfs lxcfs rw\n` : ''),
+    readCache: () => cache,
+    writeCache: (c: NonNullable<typeof cache>) => { cache = c; },
+  };
+  deps.procView = (mode) => procViewFor(mode, host);
   const binds: string[] = [];
   const { spawnContainer } = deps.kernel;
   deps.kernel.spawnContainer = (req) => {
