@@ -161,11 +161,11 @@ export async function procViewFor(mode: LxcfsMode, host: ProcViewHost = realHost
     await sleep(YES_RETRY_INTERVAL);
     binds = currentBinds(host);
   }
-  if (binds === null) {
+  if (binds === null || binds.length === 0) {
     if (mode === 'yes') throw new ProcViewError(`lxcfs is not running (nothing mounted on ${host.dir}), which --lxcfs yes requires: systemctl enable --now lxcfs`);
     return { binds: [], active: false };
   }
-  return { binds, active: binds.length > 0 };
+  return { binds, active: true };
 }
 
 /**

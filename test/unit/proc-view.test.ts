@@ -109,6 +109,12 @@ test('probe: no proc/ or an empty one (lxcfs stopped) is null; a mounted tree is
     mount = '40 0:39';
     assert.deepEqual(await procViewFor('auto', f.host), { binds: [], active: false }, 'mounted but serving nothing');
     assert.equal(f.writes(), 0);
+    // Serving only files we do not bind is no view either: yes refuses it.
+    writeFileSync(join(dir, 'proc/pressure'), '');
+    await assert.rejects(procViewFor('yes', f.host), ProcViewError);
+    assert.deepEqual(await procViewFor('auto', f.host), { binds: [], active: false });
+    f.setCache(null);
+    rmSync(join(dir, 'proc/pressure'));
 
     writeFileSync(join(dir, 'proc/meminfo'), '');
     assert.deepEqual(probeLxcfs(dir), { proc: ['meminfo'], cpuOnline: false });
@@ -118,17 +124,17 @@ test('probe: no proc/ or an empty one (lxcfs stopped) is null; a mounted tree is
     const yes = await procViewFor('yes', f.host);
     assert.equal(yes.active, true);
     assert.deepEqual(yes.binds.map((b) => b.target), ['/proc/meminfo', '/sys/devices/system/cpu/online']);
-    assert.equal(f.writes(), 1);
+    assert.equal(f.writes(), 2);
     assert.deepEqual(await procViewFor('no', f.host), { binds: [], active: false }, 'no: lxcfs is not even looked at');
 
     // The same mount again: the cached listing, without asking the daemon.
     writeFileSync(join(dir, 'proc/uptime'), '');
     assert.deepEqual((await procViewFor('auto', f.host)).binds.map((b) => b.target), ['/proc/meminfo', '/sys/devices/system/cpu/online']);
-    assert.equal(f.writes(), 1);
+    assert.equal(f.writes(), 2);
     // A new mount (lxcfs restarted) is listed anew.
     mount = '51 0:52';
     assert.deepEqual((await procViewFor('auto', f.host)).binds.map((b) => b.target), ['/proc/meminfo', '/proc/uptime', '/sys/devices/system/cpu/online']);
-    assert.equal(f.writes(), 2);
+    assert.equal(f.writes(), 3);
     // A cache file can only name known files under the lxcfs directory.
     f.setCache({ key: '51 0:52', listing: { proc: ['../../etc/shadow', 'meminfo'], cpuOnline: false } });
     assert.deepEqual((await procViewFor('auto', f.host)).binds, [{ source: `${dir}/proc/meminfo`, target: '/proc/meminfo', readonly: true }]);
