@@ -57,6 +57,20 @@ for (let i = 0; i < N; i++) {
 }
 compare(`run --rm /bin/true x${N}`, runs, nsp);
 
+// 2b. what lxcfs's binds cost a start (issue 19: under 5%): --lxcfs yes vs no in alternating
+// pairs, one unmeasured run first. Run 2 above uses the default (auto), so the view when lxcfs runs.
+if (existsSync('/var/lib/lxcfs/proc/meminfo')) {
+  const view = (mode, name) => tsm('run', '--rm', '--network', 'none', '--lxcfs', mode, '--image', IMG, name, '--', '/bin/true').t;
+  view('yes', 'lw');
+  const yes = [], no = [];
+  for (let i = 0; i < N; i++) {
+    if (i % 2) { yes.push(view('yes', `ly${i}`)); no.push(view('no', `ln${i}`)); }
+    else { no.push(view('no', `ln${i}`)); yes.push(view('yes', `ly${i}`)); }
+  }
+  const a = stats(yes), b = stats(no);
+  line(`run --rm /bin/true x${N}, with lxcfs's /proc view vs without: ${fmt(a)} | ${fmt(b)} | ${((a.median / b.median - 1) * 100).toFixed(1)}%`);
+} else line('lxcfs is not mounted on /var/lib/lxcfs: no proc-view comparison');
+
 // 3. the same with networking: bridge vs nspawn --network-veth
 tsm('run', '--rm', '--image', IMG, 'nw', '--', '/bin/true');
 ms('systemd-nspawn', ['--register=yes', '--quiet', '--network-veth', '-D', ROOTFS, '/bin/true']);

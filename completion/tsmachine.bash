@@ -37,7 +37,7 @@ _tsmachine()
     _init_completion -n : || return
 
     local verbs='start run stop kill rm restart exec list status logs update images config enable disable import rmi image'
-    local container_opts='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --private-users --seccomp --no-new-privileges --cap-add --cap-drop --privileged --device --network --ip --publish -p --dns'
+    local container_opts='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --private-users --seccomp --no-new-privileges --lxcfs --cap-add --cap-drop --privileged --device --network --ip --publish -p --dns'
     # The verb is the first word that is not an option.
     local i verb='' verb_at=0
     for ((i = 1; i < cword; i++)); do
@@ -64,7 +64,7 @@ _tsmachine()
     # Options that take a value, per verb (-t is --time for stop, --tty for run/exec).
     local with_arg
     case $verb in
-        start | run) with_arg='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --private-users --seccomp --cap-add --cap-drop --device --network --ip --publish -p --dns' ;;
+        start | run) with_arg='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --private-users --seccomp --lxcfs --cap-add --cap-drop --device --network --ip --publish -p --dns' ;;
         stop | restart) with_arg='--time -t' ;;
         kill) with_arg='--signal -s' ;;
         exec) with_arg='--env -e --user -u' ;;
@@ -81,6 +81,7 @@ _tsmachine()
                 COMPREPLY=($(compgen -W 'bridge none host macvlan: ipvlan:' -- "$cur"))
                 [[ ${COMPREPLY[0]-} == *: ]] && compopt -o nospace ;;
             --seccomp) COMPREPLY=($(compgen -W 'default unconfined' -- "$cur")) ;;
+            --lxcfs) COMPREPLY=($(compgen -W 'auto yes no' -- "$cur")) ;;
             --bind | -v | --workdir | -w) _filedir ;;
             --signal | -s) COMPREPLY=($(compgen -W 'TERM KILL HUP INT QUIT USR1 USR2 STOP CONT' -- "$cur")) ;;
         esac

@@ -17,8 +17,8 @@ function findRoot(): string {
   if (fromEnv) return fromEnv;
   // The bundle is ROOT/dist/tsmachine.cjs and bin/tsmachine.cjs hands it its
   // directory as __dirname: nothing to probe, and no file URL to convert
-  // (node:url's pathToFileURL and fileURLToPath, on first use, cost ~15 ms
-  // of a start in the test VM). The ES modules tsc makes search as below.
+  // (node:url's pathToFileURL and fileURLToPath are compiled on first use,
+  // on every start). The ES modules tsc makes search as below.
   if (typeof TSM_BUNDLE !== 'undefined' && TSM_BUNDLE) return dirname(__dirname);
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
@@ -43,5 +43,7 @@ export const STATE_DIR = process.env.TSMACHINE_STATE_DIR ?? '/var/lib/tsmachine'
 export const RUN_DIR = process.env.TSMACHINE_RUN_DIR ?? '/run/tsmachine';
 /** nspawn's image directory; its directories run as images too. */
 export const MACHINES_DIR = process.env.TSMACHINE_MACHINES_DIR ?? '/var/lib/machines';
+/** Where lxcfs.service mounts its FUSE file system (runtime/proc-view.ts). */
+export const LXCFS_DIR = process.env.TSMACHINE_LXCFS_DIR ?? '/var/lib/lxcfs';
 /** Settings files, highest precedence first (as systemd-nspawn's .nspawn search). */
 export const SETTINGS_DIRS = ['/etc/tsmachine', '/run/tsmachine'];

@@ -41,6 +41,8 @@ export interface ContainerOptions {
   device?: string[];
   /** "PATH [rwm]" entries (systemd's DeviceAllow=): allowed by the device policy, no node made. */
   deviceAllow?: string[];
+  /** "auto" | "yes" | "no" (or a boolean): per-container /proc views from lxcfs. */
+  lxcfs?: string;
   /** "bridge" | "none" | "host" | "macvlan:PARENT" | "ipvlan:PARENT". */
   network?: string;
   ip?: string;

@@ -6,6 +6,7 @@ import { parseBoolean, parseCount, parseCpuList, parseCpus, parseSeccomp, parseS
 import { parsePrivateUsers, type PrivateUsers } from './userns.js';
 import { capabilityName } from './caps.js';
 import { parseDevice, parseDeviceRule, type DeviceMapping, type DeviceRule } from './devices.js';
+import { parseLxcfsMode, type LxcfsMode } from './lxcfs.js';
 
 /**
  * One validated container: what the runtime core drives through systemd,
@@ -39,6 +40,8 @@ export interface ContainerSpec {
   devices?: DeviceMapping[];
   /** Extra device policy rules, no node made. Absent: none. */
   deviceAllow?: DeviceRule[];
+  /** /proc files from lxcfs (runtime/proc-view.ts). Absent: 'auto'. */
+  lxcfs?: LxcfsMode;
   limits: Limits;
   /** Network options as typed; the network module parses them. */
   network: { mode: string; ip?: string; publish: string[]; dns: string[] };
@@ -67,7 +70,7 @@ const FLAG: Record<keyof ContainerOptions, string> = {
   image: '--image', command: 'the command', cpus: '--cpus', memory: '--memory', pidsLimit: '--pids-limit',
   cpusetCpus: '--cpuset-cpus', ioWeight: '--io-weight', hostname: '--hostname', env: '--env', bind: '--bind',
   workdir: '--workdir', user: '--user', privateUsers: '--private-users', seccomp: '--seccomp', noNewPrivileges: '--no-new-privileges',
-  capAdd: '--cap-add', capDrop: '--cap-drop', privileged: '--privileged', device: '--device', deviceAllow: 'DeviceAllow=',
+  capAdd: '--cap-add', capDrop: '--cap-drop', privileged: '--privileged', device: '--device', deviceAllow: 'DeviceAllow=', lxcfs: '--lxcfs',
   network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
 };
 
@@ -155,6 +158,7 @@ export function validateSpec(
     return m;
   });
   const deviceAllow = (o.deviceAllow ?? []).map((r) => want('deviceAllow', r, parseDeviceRule(r)));
+  const lxcfs = o.lxcfs !== undefined ? want('lxcfs', o.lxcfs, parseLxcfsMode(o.lxcfs)) : 'auto';
 
   const command = o.command ?? [];
   if (command.length > 0 && command[0] === '') throw new SpecError('command', 'the command is an empty string');
@@ -170,6 +174,7 @@ export function validateSpec(
     ...(privileged ? { privileged } : {}),
     ...(devices.length > 0 ? { devices } : {}),
     ...(deviceAllow.length > 0 ? { deviceAllow } : {}),
+    ...(lxcfs !== 'auto' ? { lxcfs } : {}),
     limits,
     network: {
       mode: o.network ?? 'bridge',

@@ -2,6 +2,8 @@ import { TsmError } from '../errors.js';
 import type { Limits } from '../config/limits.js';
 import type { DevicePlan } from '../systemd/properties.js';
 import type { ExecRequest, ParkedContainer, ParkedExec, SpawnRequest } from '../kernel/types.js';
+import type { LxcfsMode } from '../config/lxcfs.js';
+import type { ProcView } from './proc-view.js';
 
 /**
  * The effects the runtime core drives, as small interfaces. The CLI passes
@@ -91,4 +93,6 @@ export interface RuntimeDeps {
   systemd(): Promise<SystemdSession>;
   kernel: KernelOps;
   network: NetworkOps;
+  /** lxcfs's binds for a start (runtime/proc-view.ts); absent: the host's lxcfs. */
+  procView?: (mode: LxcfsMode) => Promise<ProcView>;
 }

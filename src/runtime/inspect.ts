@@ -3,6 +3,7 @@ import { listContainerNames, readExitCode, readRuntime, readStoredSpec } from '.
 import type { KernelOps } from './deps.js';
 import { isAlive } from './liveness.js';
 import { unitNameFor } from './unit-name.js';
+import { procViewProblem } from './proc-view.js';
 
 /** The record `list --json` and `status --json` print: the stable shape scripts rely on. */
 export interface ContainerStatus {
@@ -22,14 +23,23 @@ export interface ContainerStatus {
   created: string;
   startedAt: string | null;
   exitCode: number | null;
+  /** Running with lxcfs's /proc files bound over its own (--lxcfs); false when stopped. */
+  procView: boolean;
+  /**
+   * What is wrong with that view now (lxcfs restarted under it: ENOTCONN);
+   * null when it answers, or when not looked at: only `status` looks (a
+   * stat through a FUSE mount waits for the daemon), `list` does not.
+   */
+  procViewError: string | null;
 }
 
-export function containerStatus(kernel: Pick<KernelOps, 'processStartTime'>, name: string): ContainerStatus | null {
+export function containerStatus(kernel: Pick<KernelOps, 'processStartTime'>, name: string, opts: { probeProcView?: boolean } = {}): ContainerStatus | null {
   const stored = readStoredSpec(name);
   if (!stored) return null;
   const rt = readRuntime(name);
   const running = rt !== null && isAlive(kernel, rt);
   const { spec } = stored;
+  const procView = running && rt!.procView === true;
   return {
     name,
     state: running ? 'running' : 'stopped',
@@ -50,6 +60,8 @@ export function containerStatus(kernel: Pick<KernelOps, 'processStartTime'>, nam
     created: stored.created,
     startedAt: running ? rt!.startedAt : null,
     exitCode: running ? null : readExitCode(name),
+    procView,
+    procViewError: procView && opts.probeProcView ? procViewProblem(rt!.initPid) : null,
   };
 }
 

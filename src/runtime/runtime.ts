@@ -214,7 +214,7 @@ export class Runtime {
   }
 
   status(name: string): ContainerStatus {
-    const s = containerStatus(this.deps.kernel, name);
+    const s = containerStatus(this.deps.kernel, name, { probeProcView: true });
     if (!s) throw new ContainerStateError(name, `no container named ${name}`);
     return s;
   }

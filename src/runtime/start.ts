@@ -20,6 +20,7 @@ import { chownToRange, reserveIdRange } from './userns.js';
 import { unlinkIfPresent } from '../quiet-fs.js';
 import { devicePlan } from '../systemd/properties.js';
 import { capabilitySet } from '../config/caps.js';
+import { procViewFor } from './proc-view.js';
 
 /** The unit this process runs in, from its cgroup path (…/tsmachine@web.service). */
 function ownUnit(): string | null {
@@ -79,6 +80,10 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       trace('stale-cleanup');
     }
 
+    // lxcfs's /proc files, looked up before anything is made: --lxcfs yes without it leaves nothing behind.
+    const procView = await (deps.procView ?? procViewFor)(spec.lxcfs ?? 'auto');
+    trace('proc-view');
+
     const fresh = createContainerDirs(name);
     if (fresh) undo.push('remove container directory', () => removeContainerDirs(name));
     else undo.push('remove runtime directory', () => rmSync(paths.run, { recursive: true, force: true }));
@@ -95,7 +100,8 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       hostname: spec.hostname,
       rootfs: rootfsPlan(name, image),
       // --device nodes are binds of the host's node into the container's /dev (as runc does under a user namespace, where mknod is refused).
-      binds: [...spec.binds, ...(spec.devices ?? []).map((d) => ({ source: d.source, target: d.target, readonly: false }))],
+      // lxcfs's files first: a --bind onto the same /proc file is mounted later, so it wins.
+      binds: [...procView.binds, ...spec.binds, ...(spec.devices ?? []).map((d) => ({ source: d.source, target: d.target, readonly: false }))],
       argv: payload.argv,
       env: payload.env,
       cwd: payload.cwd,
@@ -180,7 +186,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
     }
     const rt: RuntimeState = {
       unit, initPid: parked.initPid, initStartTime, monitorPid: parked.monitorPid,
-      startedAt: new Date().toISOString(), addresses: net.addresses, mode: opts.mode,
+      startedAt: new Date().toISOString(), addresses: net.addresses, mode: opts.mode, procView: procView.active,
     };
     writeRuntime(name, rt);
     undo.push('remove runtime state', () => removeRuntime(name));

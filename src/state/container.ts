@@ -42,6 +42,8 @@ export interface RuntimeState {
   addresses: string[];
   /** How the payload was started: detached (journal) or foreground run. */
   mode: 'detached' | 'foreground' | 'service';
+  /** lxcfs's /proc files are bound over the container's (runtime/proc-view.ts). Absent in state written before it existed: false. */
+  procView?: boolean;
 }
 
 export const containersDir = (): string => join(STATE_DIR, 'containers');

@@ -3,13 +3,15 @@
 // the systemd VM (test/integration/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = mkdtempSync(join(tmpdir(), 'tsm-rt-'));
 process.env.TSMACHINE_STATE_DIR = join(root, 'lib');
 process.env.TSMACHINE_RUN_DIR = join(root, 'run');
+// An lxcfs mount point with nothing mounted (until a test fills it): no proc view by default.
+process.env.TSMACHINE_LXCFS_DIR = join(root, 'lxcfs');
 
 const { startContainer } = await import('../../src/runtime/start.js');
 const { execInContainer } = await import('../../src/runtime/exec.js');
@@ -213,4 +215,55 @@ test('Runtime.start closes the bus session it opened exactly once, also when the
   }
   await new Promise((r) => setTimeout(r, 10)); // the close follows the session's promise
   assert.deepEqual(log.filter((l) => l === 'close'), ['close']);
+});
+
+test('lxcfs mounted: its files are bound first, read-only, and runtime.json records procView; --lxcfs yes without it fails before anything is made', async () => {
+  const lxcfs = join(root, 'lxcfs');
+  mkdirSync(join(lxcfs, 'proc'), { recursive: true });
+  mkdirSync(join(lxcfs, 'sys/devices/system/cpu'), { recursive: true });
+  for (const f of ['meminfo', 'uptime', 'cpuinfo', 'future-file']) writeFileSync(join(lxcfs, 'proc', f), '');
+  writeFileSync(join(lxcfs, 'sys/devices/system/cpu/online'), '');
+  const { deps, log } = recorder();
+  // The host's lxcfs as the mount table would show it mounted on the fake directory.
+  const { procViewFor } = await import('../../src/runtime/proc-view.js');
+  let cache: Parameters<import('../../src/runtime/proc-view.js').ProcViewHost['writeCache']>[0] | null = null;
+  const host = {
+    dir: lxcfs,
+    mountinfo: () => (existsSync(lxcfs) ? `40 22 0:39 / ${lxcfs} rw - fuse.lxcfs lxcfs rw\n` : ''),
+    readCache: () => cache,
+    writeCache: (c: NonNullable<typeof cache>) => { cache = c; },
+  };
+  deps.procView = (mode) => procViewFor(mode, host);
+  const binds: string[] = [];
+  const { spawnContainer } = deps.kernel;
+  deps.kernel.spawnContainer = (req) => {
+    binds.push(...req.binds.map((b) => `${b.source}:${b.target}${b.readonly ? ':ro' : ''}`));
+    return spawnContainer(req);
+  };
+  const env = { onlineCpus: [0], exists: () => true, deviceKind: () => null };
+  await startContainer(deps, validateSpec('pv', { bind: ['/srv:/srv'] }, env), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'pv' } });
+  assert.deepEqual(binds, [
+    `${lxcfs}/proc/meminfo:/proc/meminfo:ro`, `${lxcfs}/proc/cpuinfo:/proc/cpuinfo:ro`, `${lxcfs}/proc/uptime:/proc/uptime:ro`,
+    `${lxcfs}/sys/devices/system/cpu/online:/sys/devices/system/cpu/online:ro`,
+    '/srv:/srv',
+  ]);
+  assert.equal(readRuntime('pv')?.procView, true);
+
+  binds.length = 0;
+  await startContainer(deps, validateSpec('pv-no', { lxcfs: 'no' }, env), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'pv-no' } });
+  assert.deepEqual(binds, []);
+  assert.equal(readRuntime('pv-no')?.procView, false);
+
+  rmSync(lxcfs, { recursive: true, force: true });
+  const before = log.length;
+  await assert.rejects(
+    startContainer(deps, validateSpec('pv-yes', { lxcfs: 'yes' }, env), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'pv-yes' } }),
+    /^ProcViewError: lxcfs is not running \(nothing mounted on .*\), which --lxcfs yes requires: systemctl enable --now lxcfs$/,
+  );
+  assert.deepEqual(log.slice(before).filter((l) => l !== 'close'), [], 'nothing forked, asked or undone');
+  assert.equal(existsSync(containerPaths('pv-yes').dir), false);
+  assert.equal(existsSync(containerPaths('pv-yes').run), false);
+
+  await startContainer(deps, validateSpec('pv-auto', {}, env), image, { mode: 'detached', stdio: { kind: 'journal', identifier: 'pv-auto' } });
+  assert.equal(readRuntime('pv-auto')?.procView, false, 'auto without lxcfs: starts, without the view');
 });

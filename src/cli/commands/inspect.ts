@@ -53,6 +53,7 @@ export const status: Command = {
       ['Leader', s.leader?.toString() ?? '-'], ['Unit', s.unit], ['Image', imageLabel(s.image, s.imageId, storeIdsByName().get(s.image) ?? null)],
       ['Command', s.command.length ? s.command.join(' ') : '(image default)'],
       ['Addresses', s.addresses.join(' ') || '-'], ['Limits', limitsText(s)],
+      ['Proc view', s.procViewError ? `lxcfs, ${s.procViewError}` : s.procView ? 'lxcfs' : s.state === 'running' ? "no (the host's)" : '-'],
       ['Userns', s.userns ? `0..${s.userns.size - 1} = host ${s.userns.base}..${s.userns.base + s.userns.size - 1}` : 'no'],
       ['Created', s.created], ['Started', s.startedAt ?? '-'],
     ];

@@ -61,6 +61,7 @@ export const SETTINGS_TABLE: readonly KeyDef[] = [
   list  ('Files',     'BindReadOnly',     'bind',       v.bind(true)),
   list  ('Files',     'Device',           'device',     v.device),
   list  ('Files',     'DeviceAllow',      'deviceAllow', v.deviceRule),
+  scalar('Files',     'LXCFS',            'lxcfs',      v.lxcfsMode),
   scalar('Network',   'Mode',             'network',    v.networkMode),
   list  ('Network',   'Port',             'publish',    v.port, v.portIdentity),
   scalar('Network',   'IP',               'ip',         v.ipAddress),

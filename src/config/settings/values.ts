@@ -4,6 +4,7 @@ import { parseBoolean, parseSeccomp, parseUser, type Parsed } from '../units.js'
 import { parsePrivateUsers } from '../userns.js';
 import { capabilityName } from '../caps.js';
 import { parseDevice, parseDeviceRule } from '../devices.js';
+import { parseLxcfsMode } from '../lxcfs.js';
 import { splitWords } from './words.js';
 
 /**
@@ -149,6 +150,9 @@ export const seccompProfile = (v: string): string => checked(v, parseSeccomp(v),
 
 /** NoNewPrivileges= and other booleans: systemd's spellings, held as "yes" or "no". */
 export const boolean = (v: string): string => checked(v, parseBoolean(v), (b) => (b ? 'yes' : 'no'));
+
+/** LXCFS=: as --lxcfs, auto or a boolean, held as auto, yes or no. */
+export const lxcfsMode = (v: string): string => checked(v, parseLxcfsMode(v), (m) => m);
 
 /** MemoryMax=: systemd's size syntax (base 1024 suffixes K M G T P E, or bytes) or "infinity", passed through. */
 export function size(v: string): string {
