@@ -1,3 +1,3 @@
-import { systemctlVerb } from './systemctl-verb.js';
+import { systemctlVerb } from '../systemctl-verb.js';
 
 export const enable = systemctlVerb('enable');

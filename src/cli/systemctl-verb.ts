@@ -1,6 +1,6 @@
-import { childProcess } from '../../builtins.js';
-import { HELP, machineNameArg, type Command } from '../command.js';
-import { UsageError } from '../../errors.js';
+import { childProcess } from '../builtins.js';
+import { HELP, machineNameArg, type Command } from './command.js';
+import { UsageError } from '../errors.js';
 
 /** `enable`/`disable` are `systemctl enable/disable tsmachine@NAME.service`, as machinectl enable is for nspawn. */
 export function systemctlVerb(verb: 'enable' | 'disable'): Command {
