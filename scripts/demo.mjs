@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run demo: the main job on a machine without systemd. Boots a throwaway
-// systemd VM (vm), and inside it runs `tsmachine start httpd`, then
+// systemd VM (vm/), and inside it runs `tsmachine start httpd`, then
 // shows what systemd and the kernel see: machinectl, systemd-cgls, the
 // scope's limits (set live with `tsmachine update`), and the page.
 import { spawnSync } from 'node:child_process';
