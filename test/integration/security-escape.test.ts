@@ -88,7 +88,11 @@ test("mknod of the host's disk, /dev/mem and /dev/kmsg is refused, /dev/null's w
 
   // The peer: systemd-nspawn on a copy of the same tree (it also allocates a scope with DevicePolicy=closed).
   const n = await run('systemd-nspawn', ['--quiet', '--register=no', '--resolv-conf=off', '--timezone=off', '--link-journal=no',
-    '-D', EVIL, '--pipe', '--', '/bin/sh', '-c', DEVICE_SCRIPT(disk)], { timeoutMs: 120_000 });
+    '-D', EVIL, '--pipe', '--', '/bin/sh', '-c', DEVICE_SCRIPT(disk)], {
+    timeoutMs: 120_000,
+    // The image has no systemd, for which nspawn would set up a legacy "name=systemd" hierarchy on the host.
+    env: { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' },
+  });
   for (const f of ['d', 'm', 'k', 'n']) rmSync(join(EVIL, f), { force: true });
   const nl = n.stdout.split('\n');
   for (const l of ['disk-mknod=denied', 'mem-mknod=denied', 'kmsg-mknod=denied', 'null=ok', 'own-null=ok']) assert.ok(nl.includes(l), `nspawn: '${l}' in\n${n.stdout}\n${n.stderr}`);

@@ -164,12 +164,15 @@ test('service mode: an exec\'d process is in tsmachine@NAME.service\'s cgroup, t
     // Inside: the cgroup namespace is rooted at the unit, so a process in it is at "/".
     const inside = await tsmachine(['exec', SVC_NAME, 'cat', '/proc/self/cgroup']);
     assert.equal(inside.code, 0, inside.stderr);
-    assert.equal(inside.stdout.trim(), '0::/', `in the container's cgroup: ${inside.stdout}`);
+    // (the unified hierarchy's line: once systemd-nspawn has run a payload without systemd, as the
+    // escape tests do, the host also has a named v1 "name=systemd" hierarchy, listed here too)
+    const unified = (text: string): string | undefined => text.split('\n').find((l) => l.startsWith('0::'));
+    assert.equal(unified(inside.stdout), '0::/', `in the container's cgroup: ${inside.stdout}`);
     // Outside: the host's view names the service.
     execd = spawn(CLI, ['exec', SVC_NAME, 'sleep', '4242'], { stdio: 'ignore' });
     const dir = cgroupDir(UNIT);
     const pid = await waitUntil('the exec\'d sleep in the unit\'s cgroup', () => procsUnder(dir).find((p) => cmdline(p) === 'sleep 4242'), { timeoutMs: 30_000 });
-    assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`^0::/machine\\.slice/${UNIT.replace(/[.@]/g, '\\$&')}\\n$`));
+    assert.equal(unified(readFileSync(`/proc/${pid}/cgroup`, 'utf8')), `0::/machine.slice/${UNIT}`);
   } finally {
     execd?.kill('SIGTERM');
     await run('systemctl', ['stop', UNIT], { timeoutMs: 90_000 });
