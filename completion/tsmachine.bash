@@ -37,7 +37,7 @@ _tsmachine()
     _init_completion -n : || return
 
     local verbs='start run stop kill rm restart exec list status logs update images config enable disable import rmi image'
-    local container_opts='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --private-users --seccomp --no-new-privileges --lxcfs --cap-add --cap-drop --privileged --device --network --ip --publish -p --dns'
+    local container_opts='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --private-users --seccomp --no-new-privileges --lxcfs --cap-add --cap-drop --privileged --device --shm-size --network --ip --publish -p --dns'
     # The verb is the first word that is not an option.
     local i verb='' verb_at=0
     for ((i = 1; i < cword; i++)); do
@@ -64,7 +64,7 @@ _tsmachine()
     # Options that take a value, per verb (-t is --time for stop, --tty for run/exec).
     local with_arg
     case $verb in
-        start | run) with_arg='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --private-users --seccomp --lxcfs --cap-add --cap-drop --device --network --ip --publish -p --dns' ;;
+        start | run) with_arg='--image --cpus --memory -m --pids-limit --cpuset-cpus --io-weight --hostname --env -e --bind -v --workdir -w --user -u --private-users --seccomp --lxcfs --cap-add --cap-drop --device --shm-size --network --ip --publish -p --dns' ;;
         stop | restart) with_arg='--time -t' ;;
         kill) with_arg='--signal -s' ;;
         exec) with_arg='--env -e --user -u' ;;

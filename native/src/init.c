@@ -198,7 +198,7 @@ static void mount_dev(struct init_ctx *c)
 	}
 	dir_mount(c, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		  "newinstance,ptmxmode=0666,mode=0620,gid=5");
-	dir_mount(c, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777" TMPFS_NESTED);
+	dir_mount(c, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, c->cfg->shm_opts);
 	/* /dev/null, never a terminal of the host's (TIOCSTI would type into
 	 * the admin's shell): with -t the payload's pty goes over it later,
 	 * once it exists; without, the CLI relays a terminal through pipes. */

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include "request.h"
 
@@ -105,6 +106,7 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 	cfg->mask = 1;
 
 	char *upper = NULL, *work = NULL;
+	unsigned long long shm_size = 0;
 	for (const char *r = blob; r < end; r += strlen(r) + 1) {
 		if (key_is(r, "lower", &v)) {
 			lowers[il] = v;
@@ -174,6 +176,8 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 			cfg->caps = strtoull(v, NULL, 16);
 		else if (key_is(r, "mask", &v))
 			cfg->mask = strcmp(v, "0") != 0;
+		else if (key_is(r, "shm_size", &v))
+			shm_size = strtoull(v, NULL, 10);
 		else if (key_is(r, "leader", &v))
 			cfg->leader = atoi(v);
 	}
@@ -224,6 +228,17 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 		strcat(o, work);
 		cfg->overlay_opts = o;
 	}
+	/* --shm-size, as docker's; without it nspawn's bound for a guest's
+	 * /dev/shm. The inode bound stays either way: inodes are kernel memory
+	 * that size= does not count. */
+	char shm[96];
+	if (shm_size)
+		snprintf(shm, sizeof(shm), "mode=1777,size=%llu,nr_inodes=400k", shm_size);
+	else
+		snprintf(shm, sizeof(shm), "mode=1777,size=10%%,nr_inodes=400k");
+	cfg->shm_opts = strdup(shm);
+	if (!cfg->shm_opts)
+		goto nomem_upper;
 	if (cfg->stdio == TSM_STDIO_JOURNAL) {
 		cfg->journal_header = build_journal_header(ident, unit, &cfg->journal_header_len);
 		if (!cfg->journal_header)
@@ -277,6 +292,7 @@ void tsm_config_free(struct tsm_config *cfg)
 	free(cfg->hostname);
 	free(cfg->mountpoint);
 	free(cfg->overlay_opts);
+	free(cfg->shm_opts);
 	free(cfg->lower_dir);
 	free(cfg->journal_header);
 	free(cfg->exit_file);

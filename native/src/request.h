@@ -51,6 +51,7 @@ struct tsm_config {
 	int nnp;     /* 1: PR_SET_NO_NEW_PRIVS before exec */
 	unsigned long long caps; /* capabilities kept, bit N = capability N (absent: none) */
 	int mask;    /* 1 (the default): runc's masked /proc and /sys paths; 0: --privileged */
+	char *shm_opts; /* /dev/shm's tmpfs options, built here: --shm-size, else nspawn's bounds */
 	/* exec */
 	int leader;
 };

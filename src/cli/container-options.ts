@@ -21,6 +21,7 @@ export const CONTAINER_OPTIONS: OptionSpec[] = [
   { long: 'cap-drop', kind: 'list', arg: 'CAP', help: 'drop a capability, or ALL (repeatable)' },
   { long: 'privileged', kind: 'flag', help: 'UNSAFE: every capability, no seccomp filter, no device policy, no masked /proc paths: root inside is root of the host' },
   { long: 'device', kind: 'list', arg: 'HOST[:CONTAINER][:rwm]', help: 'give the container a host device node (repeatable; default access rwm)' },
+  { long: 'shm-size', kind: 'value', arg: 'SIZE', help: "size of /dev/shm, e.g. 256M (default: 10% of the host's RAM)" },
   { long: 'lxcfs', kind: 'value', arg: 'auto|yes|no', help: "/proc/meminfo, cpuinfo, uptime... show the container's limits, from lxcfs (auto: when it runs)" },
   { long: 'network', kind: 'value', arg: 'MODE', help: 'bridge (default), none, host, macvlan:IF, ipvlan:IF' },
   { long: 'ip', kind: 'value', arg: 'ADDR', help: 'static address (bridge mode)' },
@@ -50,6 +51,7 @@ export function containerOptionsFrom(p: Parsed, command: string[]): ContainerOpt
   l('cap-drop', (v) => (o.capDrop = v));
   if (flag(p, 'privileged')) o.privileged = 'yes';
   l('device', (v) => (o.device = v));
+  s('shm-size', (v) => (o.shmSize = v));
   s('lxcfs', (v) => (o.lxcfs = v));
   s('network', (v) => (o.network = v));
   s('ip', (v) => (o.ip = v));

@@ -37,6 +37,8 @@ export interface ContainerOptions {
   capDrop?: string[];
   /** A boolean as typed: every capability, no syscall filter, no device policy, no masked paths. */
   privileged?: string;
+  /** /dev/shm's size, "64M" (docker's --shm-size). */
+  shmSize?: string;
   /** "HOST[:CONTAINER][:rwm]" entries (docker's --device, settings' Device=), accumulated. */
   device?: string[];
   /** "PATH [rwm]" entries (systemd's DeviceAllow=): allowed by the device policy, no node made. */

@@ -36,6 +36,8 @@ export interface ContainerSpec {
   capDrop?: string[];
   /** All capabilities, no seccomp filter, no device policy, no masked paths. Absent: false. */
   privileged?: boolean;
+  /** /dev/shm's size in bytes. Absent: nspawn's bound (10% of RAM). */
+  shmSize?: number;
   /** Host devices bound into /dev and allowed by the scope's device policy. Absent: none. */
   devices?: DeviceMapping[];
   /** Extra device policy rules, no node made. Absent: none. */
@@ -70,7 +72,8 @@ const FLAG: Record<keyof ContainerOptions, string> = {
   image: '--image', command: 'the command', cpus: '--cpus', memory: '--memory', pidsLimit: '--pids-limit',
   cpusetCpus: '--cpuset-cpus', ioWeight: '--io-weight', hostname: '--hostname', env: '--env', bind: '--bind',
   workdir: '--workdir', user: '--user', privateUsers: '--private-users', seccomp: '--seccomp', noNewPrivileges: '--no-new-privileges',
-  capAdd: '--cap-add', capDrop: '--cap-drop', privileged: '--privileged', device: '--device', deviceAllow: 'DeviceAllow=', lxcfs: '--lxcfs',
+  capAdd: '--cap-add', capDrop: '--cap-drop', privileged: '--privileged', device: '--device', deviceAllow: 'DeviceAllow=',
+  shmSize: '--shm-size', lxcfs: '--lxcfs',
   network: '--network', ip: '--ip', publish: '--publish', dns: '--dns',
 };
 
@@ -158,6 +161,12 @@ export function validateSpec(
     return m;
   });
   const deviceAllow = (o.deviceAllow ?? []).map((r) => want('deviceAllow', r, parseDeviceRule(r)));
+  let shmSize: number | undefined;
+  if (o.shmSize !== undefined) {
+    const n = want('shmSize', o.shmSize, parseSize(o.shmSize));
+    if (n === null) throw new SpecError('shmSize', `${label('shmSize')} '${o.shmSize}' must be a size: /dev/shm is always bounded`);
+    shmSize = n;
+  }
   const lxcfs = o.lxcfs !== undefined ? want('lxcfs', o.lxcfs, parseLxcfsMode(o.lxcfs)) : 'auto';
 
   const command = o.command ?? [];
@@ -174,6 +183,7 @@ export function validateSpec(
     ...(privileged ? { privileged } : {}),
     ...(devices.length > 0 ? { devices } : {}),
     ...(deviceAllow.length > 0 ? { deviceAllow } : {}),
+    ...(shmSize !== undefined ? { shmSize } : {}),
     ...(lxcfs !== 'auto' ? { lxcfs } : {}),
     limits,
     network: {

@@ -118,6 +118,10 @@ export function encodeSpawn(req: SpawnRequest, monitor: string = MONITOR_BIN): B
   }
   r.add('hostnet', req.shareHostNetwork ? '1' : '0');
   r.add('mask', req.maskPaths === false ? '0' : '1');
+  if (req.shmSize !== undefined) {
+    if (!Number.isSafeInteger(req.shmSize) || req.shmSize < 1) throw invalid('shmSize must be a positive number of bytes', String(req.shmSize));
+    r.add('shm_size', String(req.shmSize));
+  }
   addConfinement(r, req);
   addStdio(r, req.stdio);
   r.add('exit', absolute('exitFile', req.exitFile));

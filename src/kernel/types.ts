@@ -96,6 +96,8 @@ export interface SpawnRequest {
   capabilities?: bigint;
   /** runc's masked and read-only /proc and /sys paths. Absent: true; false only for --privileged. */
   maskPaths?: boolean;
+  /** /dev/shm's size in bytes (--shm-size). Absent: nspawn's bound, 10% of RAM. */
+  shmSize?: number;
   stdio: StdioPlan;
   /** Absolute host path where the monitor writes the payload's exit status (decimal, 128+signal when killed) when it ends. */
   exitFile: string;

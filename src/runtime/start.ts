@@ -112,6 +112,7 @@ export async function startContainer(deps: RuntimeDeps, spec: ContainerSpec, ima
       noNewPrivileges: spec.noNewPrivileges ?? false,
       capabilities: capabilitySet(spec.capAdd ?? [], spec.capDrop ?? [], spec.privileged ?? false),
       maskPaths: !spec.privileged,
+      ...(spec.shmSize !== undefined ? { shmSize: spec.shmSize } : {}),
       // journald's fallback for a line whose writer is gone before it reads the writer's cgroup
       stdio: opts.stdio.kind === 'journal' ? { ...opts.stdio, unit } : opts.stdio,
       exitFile: paths.exit,

@@ -145,6 +145,15 @@ describe('container defaults (init stage)', { skip: skipReason() ?? false }, () 
     }
   });
 
+  test('--shm-size sizes /dev/shm (the inode bound stays); /tmp keeps its bound', async () => {
+    const r = await runCaptured(f, { argv: ['sh', '-c', 'grep -E "^[^ ]+ /(tmp|dev/shm) tmpfs" /proc/mounts'], shmSize: 256 * 2 ** 20 });
+    assert.equal(r.code, 0, r.out);
+    const opts = (mnt: string): string => r.out.split('\n').find((l) => l.split(' ')[1] === mnt)?.split(' ')[3] ?? '';
+    assert.match(opts('/dev/shm'), /(^|,)size=262144k(,|$)/, opts('/dev/shm'));
+    assert.match(opts('/dev/shm'), /(^|,)nr_inodes=409600(,|$)/, opts('/dev/shm'));
+    assert.doesNotMatch(opts('/tmp'), /(^|,)size=262144k(,|$)/, opts('/tmp'));
+  });
+
   test('/proc/interrupts reads empty; the rest of /proc still reads', async () => {
     const r = await runCaptured(f, { argv: ['sh', '-c', 'echo interrupts=$(cat /proc/interrupts | wc -c); echo uptime=$(cat /proc/uptime | wc -c)'] });
     assert.equal(r.code, 0, r.out);

@@ -115,6 +115,15 @@ test('a default container: io_uring and kcmp refused, /proc/interrupts masked, /
   for (const f of ['/rw/f', '/rw/sub/f']) assert.equal(p[f], 'written', `${f} in\n${out}`);
   assert.ok(existsSync(join(BINDS, 'rw/sub/f')), 'the write reached the host submount');
 
+  // --shm-size (docker's): /dev/shm that size, its inode bound kept; a size that is none: one line, nothing made
+  const shm = await ok(['run', '--rm', '--network', 'none', '--image', 'httpd', '--shm-size', '128M', 'secdef-c3', '--', 'sh', '-c', 'grep " /dev/shm " /proc/mounts']);
+  assert.match(shm.stdout, /(^|,)size=131072k(,|$)/m, shm.stdout);
+  assert.match(shm.stdout, /nr_inodes=409600/, shm.stdout);
+  const badShm = await tsmachine(['run', '--rm', '--network', 'none', '--image', 'httpd', '--shm-size', 'lots', 'secdef-c4', '--', 'true']);
+  assert.equal(badShm.code, 125);
+  assert.equal(badShm.stderr.trim(), "tsmachine: run secdef-c4: --shm-size 'lots' is not a size");
+  assert.ok(!existsSync('/var/lib/tsmachine/containers/secdef-c4'));
+
   // The probe can tell: unconfined, the same calls reach the kernel.
   const loose = await ok(['run', '--rm', '--network', 'none', '--image', 'httpd', '--seccomp', 'unconfined', '--bind', `${PROBE_DIR}:/probe:ro`, 'secdef-c2', '--', '/probe/seccomp-probe']);
   const q = parseLines(loose.stdout);

@@ -73,6 +73,11 @@ test('validation: devices must exist and be nodes; caps must be known; privilege
     [{ privileged: 'maybe' }, /^--privileged 'maybe'/],
   ];
   for (const [o, re] of errors) assert.throws(() => validateSpec('d', o, env), (e: unknown) => e instanceof SpecError && re.test(e.message), JSON.stringify(o));
+  // --shm-size: docker's sizes; always bounded
+  assert.equal(validateSpec('s', { shmSize: '256m' }, env).shmSize, 256 * 2 ** 20);
+  assert.equal(validateSpec('s', {}, env).shmSize, undefined);
+  assert.throws(() => validateSpec('s', { shmSize: 'lots' }, env), /^SpecError: --shm-size 'lots' is not a size$|--shm-size 'lots' is not a size/);
+  assert.throws(() => validateSpec('s', { shmSize: 'infinity' }, env), /--shm-size 'infinity' must be a size/);
   const priv = validateSpec('p', { privileged: 'yes', seccomp: 'default' }, env);
   assert.equal(priv.privileged, true);
   assert.equal(priv.seccomp, 'unconfined');

@@ -99,6 +99,10 @@ test('encodeExec', () => {
   assert.ok(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', capabilities: (1n << 64n) - 1n })).includes('caps=ffffffffffffffff'));
   assert.ok(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', capabilities: 0n })).includes('caps=0'));
   assert.throws(() => encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', capabilities: 1n << 64n }), KernelError);
+  // --shm-size reaches the stage in bytes, only when given
+  assert.ok(records(encodeSpawn({ ...base, shmSize: 268435456 }, '/m')).includes('shm_size=268435456'));
+  assert.ok(!records(encodeSpawn(base, '/m')).some((r) => r.startsWith('shm_size=')));
+  assert.throws(() => encodeSpawn({ ...base, shmSize: 0 }, '/m'), KernelError);
   assert.deepEqual(records(encodeExec({ leaderPid: 42, argv: ['sh'], env: [], cwd: '/', stdio: { kind: 'fds', stdin: 7, stdout: 1, stderr: 2 } })).slice(6),
     ['stdio=fds', 'fd0=7', 'fd1=1', 'fd2=2']);
   assert.throws(() => encodeExec({ leaderPid: 0, argv: ['sh'], env: [], cwd: '/' }), KernelError);
