@@ -45,7 +45,7 @@ export function relayTerminals(interactive: boolean): TerminalRelay | undefined 
 
   const theirs: number[] = []; // the container's ends, ours to close once the stage has forked
   const pumps: FdPump[] = [];
-  const outputEnded: Promise<void>[] = [];
+  const outputEnded: Promise<number>[] = [];
   const out = (fd: 1 | 2): number => {
     const p = openPipe();
     theirs.push(p.write);

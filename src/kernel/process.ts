@@ -14,6 +14,16 @@ export function kill(pid: number, signal: number): boolean {
   }
 }
 
+/** Whether a process with this PID exists (kill 0; EPERM: it does, someone else's). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Whether the process has a handler for `signal` (its SigCgt mask in
  * /proc/PID/status), or null when it does not exist. A namespace's PID 1

@@ -1,4 +1,5 @@
 import { linkDel, linkIndex } from '../kernel/netlink.js';
+import { processExists } from '../kernel/process.js';
 import type { NetworkConfig } from './config.js';
 import { NetworkError } from './errors.js';
 import { type Lease, bridgeLeases, readStore, withStore } from './ipam.js';
@@ -30,22 +31,13 @@ export async function releaseLease(cfg: NetworkConfig, name: string): Promise<vo
   });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * A lease left by a container that died without teardown (kill -9 of the
  * runtime) is stale: its veth went with its netns, or its init is gone.
  */
 export function leaseIsStale(lease: Lease): boolean {
   if (lease.hostIf !== null) return linkIndex(lease.hostIf) === null;
-  return !pidAlive(lease.pid);
+  return !processExists(lease.pid);
 }
 
 /** Refuses a second network for a live container; returns true when a stale one must be torn down first. */

@@ -4,6 +4,7 @@ import {
 import { join } from 'node:path';
 import { ImageError } from '../errors.js';
 import { lockLayer } from './lock.js';
+import { processExists } from '../../kernel/process.js';
 import type { StorePaths } from './paths.js';
 import { mkdirPrivate } from '../../state/private-dir.js';
 
@@ -32,15 +33,6 @@ export function makeTempDir(p: StorePaths): string {
   return d;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes temp dirs whose importer is gone (killed mid-import). */
 export function cleanStaleTemp(p: StorePaths): number {
   let n = 0;
@@ -48,7 +40,7 @@ export function cleanStaleTemp(p: StorePaths): number {
   try { entries = readdirSync(p.tmp); } catch { return 0; }
   for (const e of entries) {
     const pid = Number(e.split('.')[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processExists(pid)) continue;
     if (pid === process.pid) continue;
     rmSync(join(p.tmp, e), { recursive: true, force: true });
     n++;

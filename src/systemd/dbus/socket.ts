@@ -1,4 +1,4 @@
-import { refReader, sendAll, shutdownSocket, startReader, unixConnect, type SocketReader } from '../../kernel/socket.js';
+import { pumpFd, sendAll, shutdownSocket, unixConnect, type FdPump } from '../../kernel/socket.js';
 import { errnoName } from '../../kernel/errors.js';
 import { EPIPE } from '../../kernel/errno.js';
 import { asciiBytes } from './bytes.js';
@@ -22,18 +22,17 @@ export class BusSocket {
   readonly ended: Promise<void>;
 
   private done = false;
-  private readonly reader: SocketReader;
+  private readonly pump: FdPump;
 
   private constructor(private readonly fd: number) {
-    let resolveEnded: () => void = () => {};
-    this.ended = new Promise((resolve) => { resolveEnded = resolve; });
-    this.reader = startReader(fd, (chunk, errno) => {
-      if (chunk) return this.onData(chunk);
-      if (chunk === undefined) return this.onTick();
-      this.done = true;
-      resolveEnded();
-      this.onEnd(errno);
+    this.pump = pumpFd(fd, (chunk) => this.onData(chunk), {
+      onTick: () => this.onTick(),
+      onEnd: (errno) => {
+        this.done = true;
+        this.onEnd(errno);
+      },
     });
+    this.ended = this.pump.ended.then(() => undefined);
   }
 
   /** Connects now (no event-loop turn needed). */
@@ -52,7 +51,7 @@ export class BusSocket {
 
   /** Keep the process alive while the socket is open (the default), or not. */
   ref(on: boolean): void {
-    if (!this.done) refReader(this.reader, on);
+    this.pump.ref(on);
   }
 
   /** Ends both directions; onEnd and `ended` follow. */
