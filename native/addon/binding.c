@@ -518,6 +518,54 @@ static napi_value js_seccomp_program(napi_env env, napi_callback_info info)
 	return out;
 }
 
+/* seccompCompile(records): the OCI profile as struct sock_filter[] bytes,
+ * or the failure as a result object (seccomp-compile.c). */
+static napi_value js_seccomp_compile(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1], out = NULL;
+	void *data;
+	size_t len, plen;
+	unsigned char *prog;
+	struct tsm_result r;
+	if (!args(env, info, 1, argv) || !arg_buf(env, argv[0], &data, &len))
+		return NULL;
+	if (tsm_seccomp_compile(data, len, &prog, &plen, &r) < 0)
+		return result(env, -1, &r);
+	napi_create_buffer_copy(env, plen, prog, NULL, &out);
+	free(prog);
+	return out;
+}
+
+/* seccompVersion(): "MAJOR.MINOR.MICRO" of libseccomp.so.2, or null without it. */
+static napi_value js_seccomp_version(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	unsigned int v[3];
+	char s[40];
+	napi_value out = NULL;
+	if (tsm_seccomp_version(v) < 0) {
+		napi_get_null(env, &out);
+		return out;
+	}
+	snprintf(s, sizeof(s), "%u.%u.%u", v[0], v[1], v[2]);
+	napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &out);
+	return out;
+}
+
+/* seccompArch(name): libseccomp's token for SCMP_ARCH_…, 0 unknown, -ENOENT without it. */
+static napi_value js_seccomp_arch(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	if (!args(env, info, 1, argv))
+		return NULL;
+	char *name = arg_str(env, argv[0]);
+	if (!name)
+		return NULL;
+	long t = tsm_seccomp_arch(name);
+	free(name);
+	return num(env, t);
+}
+
 /* openInRoot(root, path, walk): the host path that path names with root as
  * "/", or -errno; walk: resolve as on kernels without openat2. For tests. */
 static napi_value js_open_in_root(napi_env env, napi_callback_info info)
@@ -633,6 +681,9 @@ NAPI_MODULE_INIT()
 		{"nlNetnsConfigure", js_nl_netns_configure},
 		{"nftRun", js_nft_run},
 		{"seccompProgram", js_seccomp_program},
+		{"seccompCompile", js_seccomp_compile},
+		{"seccompVersion", js_seccomp_version},
+		{"seccompArch", js_seccomp_arch},
 		{"openInRoot", js_open_in_root},
 		{"cpuPaths", js_cpu_paths},
 		{"unixConnect", js_unix_connect},

@@ -25,6 +25,15 @@ void tsm_exec_abort(int pid, int stage_pid, int syncfd);
 struct sock_filter;
 int tsm_seccomp_program(struct sock_filter *out, unsigned int max);
 
+/* seccomp-compile.c: an OCI seccomp profile (records) compiled with
+ * libseccomp.so.2, opened on first use. 0 with *prog malloc'd (free it, a
+ * multiple of 8 bytes), or -1 with *r filled (syscall "dlopen", ENOENT: no
+ * libseccomp). Version: 0 or -ENOENT. Arch: libseccomp's token, 0 unknown,
+ * or -ENOENT. */
+int tsm_seccomp_compile(const char *blob, size_t len, unsigned char **prog, size_t *prog_len, struct tsm_result *r);
+int tsm_seccomp_version(unsigned int v[3]);
+long tsm_seccomp_arch(const char *name);
+
 /* rootfs.c and mask.c, for tests: a path resolved with the rootfs as "/"
  * (through openat2, or the walk used without it), and the per-CPU paths
  * mask.c covers. */

@@ -79,6 +79,12 @@ export interface Addon {
   nftRun(commands: string, json: boolean): NftOutcome | null;
   /** The default seccomp filter as struct sock_filter[] (8 bytes each; empty on architectures without one), or -errno. */
   seccompProgram(): Buffer | number;
+  /** An OCI seccomp profile (records, kernel/seccomp-compile.ts) as struct sock_filter[] bytes, or the failure (stage "parent"; syscall "dlopen" when libseccomp.so.2 is absent). */
+  seccompCompile(records: Buffer): Buffer | StageResult;
+  /** libseccomp.so.2's version ("2.5.4"), or null when it is not installed. */
+  seccompVersion(): string | null;
+  /** libseccomp's token for an SCMP_ARCH_… name: 0 when unknown, -ENOENT without libseccomp. */
+  seccompArch(name: string): number;
   /** For tests: the host path PATH names with ROOT as "/" (walk: as on kernels without openat2), or -errno. */
   openInRoot(root: string, path: string, walk: boolean): string | number;
   /** For tests: ROOT's CPUDIR/cpuN+TAIL paths that exist (what the init stage masks per CPU), or -errno. */
