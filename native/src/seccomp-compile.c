@@ -311,9 +311,12 @@ static int compile(const char **recs, int nrecs, void **ctxp, struct rule *ru, u
 	/* NULL: an action this kernel lacks (KILL_PROCESS before 4.14, LOG before 4.14). */
 	if (!ctx)
 		return fail(r, EOPNOTSUPP, "seccomp_init", def, "");
-	/* no_new_privs is the stages' business (set only when the process asks),
-	 * and it only matters to seccomp_load, which we never call; off anyway so
-	 * the context says what we do. */
+	/* no_new_privs is the stages' decision (process.noNewPrivileges; without
+	 * it they load the filter with CAP_SYS_ADMIN instead). The attribute only
+	 * acts in seccomp_load, never called here, but runc clears it too: this
+	 * context then describes the filter as the stages will load it.
+	 * SCMP_FLTATR_API_TSKIP stays off: it only admits rules on syscall -1 (a
+	 * tracer's "skip"), and every name here resolves to a real number. */
 	int rc = scmp.attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)
 		return fail(r, -rc, "seccomp_attr_set", "SCMP_FLTATR_CTL_NNP", "");
