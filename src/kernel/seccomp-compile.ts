@@ -108,7 +108,9 @@ export function seccompFilterFlags(names: readonly string[]): number {
  * The profile as a BPF program for seccomp(SECCOMP_SET_MODE_FILTER) and the
  * flags to load it with. Names this libseccomp does not know are skipped (as
  * runc and crun); an unknown architecture, a rule libseccomp refuses, or a
- * program longer than the kernel takes throws KernelError.
+ * program longer than the kernel takes throws KernelError (path
+ * "syscalls[N]": N indexes plan.rules; syscall "validate" for what the
+ * encoder refuses). Without libseccomp.so.2: "libseccomp2 is not installed".
  */
 export function compileSeccomp(plan: SeccompProfilePlan): OciSeccompProgram {
   const flags = seccompFilterFlags(plan.flags);
