@@ -403,7 +403,8 @@ static void set_names(struct oci_init *c)
 		FAIL(c, "setdomainname", "", cfg->domainname);
 }
 
-/* "net.ipv4.ip_forward=1" → /proc/sys/net/ipv4/ip_forward. The container's
+/* "net.ipv4.ip_forward=1" → /proc/sys/net/ipv4/ip_forward (src/kernel/oci.ts
+ * let no ".." through). The container's
  * /proc: net, ipc and uts keys are those of its namespaces. */
 static void sysctls(struct oci_init *c)
 {
@@ -415,9 +416,12 @@ static void sysctls(struct oci_init *c)
 			errno = ENAMETOOLONG;
 			FAIL(c, "write", "sysctl", *kv);
 		}
+		/* runc's slash form keeps dots that are part of a name
+		 * (net/ipv4/conf/eth0.100/forwarding). */
+		const char *slash = memchr(*kv, '/', klen);
 		strcpy(path, "/proc/sys/");
 		for (size_t i = 0; i < klen; i++)
-			path[10 + i] = (*kv)[i] == '.' ? '/' : (*kv)[i];
+			path[10 + i] = (*kv)[i] == '.' && !slash ? '/' : (*kv)[i];
 		path[10 + klen] = '\0';
 		if (write_file(path, eq + 1) < 0)
 			FAIL(c, "write", "sysctl", path);
