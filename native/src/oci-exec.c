@@ -151,6 +151,10 @@ __attribute__((noreturn)) static void exec_stage(const struct tsm_oci_config *cf
 	if (tsm_oci_oom_score_adj(&cfg->proc, &s) < 0)
 		tsm_fail_step(syncfd, "exec", &s);
 	join_namespaces(cfg, syncfd);
+	/* Entering another user namespace is a credential change, which set
+	 * dumpable to fs.suid_dumpable: back to 0. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail(syncfd, "prctl", "PR_SET_DUMPABLE", "");
 	pid_t pid = tsm_clone(0);
 	if (pid < 0)
 		fail(syncfd, "clone", "payload", "");

@@ -125,9 +125,20 @@ static void prepare_root(struct oci_init *c)
 	unsigned long prop = cfg->root_prop ? cfg->root_prop : MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		FAIL(c, "mount", "rootfsPropagation", "/");
+	/* pivot_root refuses a shared new root, a shared parent of it and a
+	 * shared current root (runc makes the rootfs's parent private): with
+	 * rshared, "/" alone goes private (its submounts stay shared) and the
+	 * rootfs is bound twice, the first bind private, so the root's parent
+	 * is never shared. */
+	int shared = (prop & MS_SHARED) != 0;
+	if (shared && mount(NULL, "/", NULL, MS_PRIVATE, NULL) < 0)
+		FAIL(c, "mount", "private /", "/");
 	/* A mount of its own: pivot_root needs one, and the rootfs is a plain
 	 * directory of the bundle more often than not. */
 	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		FAIL(c, "mount", "rootfs", cfg->rootfs);
+	if (shared && (mount(NULL, cfg->rootfs, NULL, MS_PRIVATE, NULL) < 0 ||
+		       mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0))
 		FAIL(c, "mount", "rootfs", cfg->rootfs);
 	c->rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0)
@@ -260,12 +271,11 @@ static void dev_links(struct oci_init *c)
 	for (int i = 0; i < cfg->nmounts; i++)
 		if (strcmp(cfg->mounts[i].dst, "/dev") == 0)
 			own = strcmp(cfg->mounts[i].type, "tmpfs") == 0 && !(cfg->mounts[i].flags & MS_BIND);
-	if (!own)
-		return;
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+	for (size_t i = 0; own && i < sizeof(links) / sizeof(links[0]); i++)
 		if (tsm_symlink_in_root(c->rootfd, links[i][0], "/dev", links[i][1]) < 0)
 			FAIL(c, "symlink", links[i][1], "/dev");
-	/* The placeholder the pty is bound over (tsm_oci_terminal). */
+	/* The placeholder the pty is bound over (tsm_oci_terminal), whoever
+	 * made /dev. */
 	if (cfg->proc.terminal && tsm_mkpath_in_root(c->rootfd, "/dev/console", 0) < 0)
 		FAIL(c, "open", "console", "/dev/console");
 }
@@ -464,6 +474,39 @@ static void masked_paths(struct oci_init *c)
 	}
 }
 
+/*
+ * Parked, init may wait for days: it must not hold what Node had open (the
+ * runtime's lock on the state dir, its bus connection, the caller's other
+ * pipes), or `start` and `delete` would wait for it. Everything from
+ * 3 + preserve goes, but for the fifo and the state file.
+ */
+static void close_range_from(unsigned int lo, unsigned int hi)
+{
+	if (syscall(SYS_close_range, lo, hi, 0) == 0)
+		return;
+	/* Before 5.9: Node rarely has more than a few hundred fds. */
+	for (unsigned int fd = lo; fd <= hi && fd < 4096; fd++)
+		close((int)fd);
+}
+
+static void close_all_but(int low, int keep[], int n)
+{
+	for (int i = 1; i < n; i++) /* a few: insertion sort */
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < low)
+			continue;
+		if (keep[i] > low)
+			close_range_from((unsigned int)low, (unsigned int)keep[i] - 1);
+		low = keep[i] + 1;
+	}
+	close_range_from((unsigned int)low, ~0U);
+}
+
 /* ---- the stage ---------------------------------------------------------- */
 
 void tsm_oci_init_stage(const struct tsm_oci_config *cfg, int syncfd)
@@ -536,6 +579,10 @@ void tsm_oci_init_stage(const struct tsm_oci_config *cfg, int syncfd)
 		fail_step(c, &step);
 	if (tsm_oci_credentials(p, &step) < 0)
 		fail_step(c, &step);
+
+	close(c->rootfd);
+	int keep[] = {c->sync, c->fifofd, c->statefd};
+	close_all_but(3 + cfg->preserve_fds, keep, 3);
 
 	memset(&msg, 0, sizeof(msg));
 	msg.type = SYNC_CREATED;

@@ -129,7 +129,10 @@ void tsm_oci_stdio_fixup(void)
 int tsm_oci_rlimits(const struct tsm_oci_process *p, struct tsm_step *s)
 {
 	for (int i = 0; i < p->nrlimits; i++) {
-		struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
+		/* prlimit64's own layout: 64-bit fields on every architecture. */
+		struct {
+			uint64_t cur, max;
+		} rl = {p->rlimits[i].soft, p->rlimits[i].hard};
 		if (syscall(SYS_prlimit64, 0, p->rlimits[i].resource, &rl, NULL) < 0)
 			return tsm_step_failed(s, "prlimit64", "rlimit", "");
 	}

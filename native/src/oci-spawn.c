@@ -108,6 +108,10 @@ __attribute__((noreturn)) static void child_stage(const struct tsm_oci_config *c
 	if (setsid() < 0)
 		tsm_fail(syncfd, "child", "setsid", "", "");
 	join_namespaces(cfg, syncfd);
+	/* A joined user namespace is a credential change, which set dumpable
+	 * to fs.suid_dumpable: back to 0. */
+	if (cfg->njoins && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		tsm_fail(syncfd, "child", "prctl", "PR_SET_DUMPABLE", "");
 
 	/* Offsets can only be set before any process is in the namespace, so
 	 * it is ours (time_for_children) and init is cloned into it. */
@@ -169,7 +173,11 @@ int tsm_oci_spawn(const char *blob, size_t len, struct tsm_result *out)
 		tsm_result_error(out, "parent", "parse", "request", "", errno);
 		return -1;
 	}
-	if (!cfg->rootfs || !cfg->fifo) {
+	int has_mntns = (cfg->new_ns & CLONE_NEWNS) != 0;
+	for (int i = 0; i < cfg->njoins; i++)
+		has_mntns |= cfg->joins[i].flag == CLONE_NEWNS;
+	/* Without a mount namespace init's mounts and pivot_root would be the host's. */
+	if (!cfg->rootfs || !cfg->fifo || !has_mntns) {
 		tsm_result_error(out, "parent", "parse", "request", "", EINVAL);
 		tsm_oci_free(cfg);
 		return -1;

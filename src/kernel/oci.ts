@@ -165,6 +165,8 @@ export function encodeOciCreate(req: OciCreateRequest): Buffer {
     if (ns.path !== undefined) r.add('ns_path', `${ns.type}:${absolute(`${ns.type} namespace path`, ns.path)}`);
     else r.add('ns', ns.type);
   }
+  // Without one, init's mounts and pivot_root would be the host's.
+  if (!seen.has('mount')) throw invalid('a mount namespace is required', '');
   const newUser = req.namespaces.some((n) => n.type === 'user' && n.path === undefined);
   if (!newUser && (req.uidMappings.length || req.gidMappings.length)) throw invalid('uid/gid mappings need a new user namespace', '');
   addIdMaps(r, 'uid_map', req.uidMappings);

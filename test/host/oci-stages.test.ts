@@ -2,14 +2,14 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
-  chmodSync, closeSync, constants, copyFileSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync,
+  chmodSync, closeSync, constants, copyFileSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync,
   rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelError, kill, waitExit } from '../../src/kernel/index.js';
 import { nativeAddon } from '../../src/kernel/addon.js';
-import { encodeOciCreate, encodeOciExec, mkfifo, ociExec, ociSpawn, setChildSubreaper } from '../../src/kernel/oci.js';
+import { mkfifo, ociExec, ociSpawn, setChildSubreaper } from '../../src/kernel/oci.js';
 import type { OciCreateRequest, OciMountPlan, OciParkedInit, OciProcessPlan } from '../../src/kernel/oci-types.js';
 import { BUSYBOX, ensureNative, skipReason } from './kernel-fixture.js';
 
@@ -195,56 +195,6 @@ function denyMkdir(): Uint8Array {
 
 const skip = skipReason() ?? (process.arch === 'x64' ? false : 'the hand-made BPF is x86_64');
 
-describe('encodeOciCreate / encodeOciExec validate before C', () => {
-  test('relative paths, NUL and numbers out of range are refused as parent/validate', () => {
-    const box = { ...makeBoxFor('/r') };
-    const bad = (over: Partial<OciCreateRequest>, proc: Partial<OciProcessPlan> = {}): void => {
-      assert.throws(() => encodeOciCreate(box.request('true', over, proc)),
-        (e: unknown) => e instanceof KernelError && e.stage === 'parent' && e.syscall === 'validate');
-    };
-    bad({ rootfs: 'relative' });
-    bad({ fifoPath: 'x/exec.fifo' });
-    bad({ mounts: [mount('dev', 'tmpfs', 'tmpfs', 0)] });
-    bad({ hostname: 'a\0b' });
-    bad({}, { uid: -1 });
-    bad({}, { umask: 0o1000 });
-    bad({}, { args: [] });
-    bad({ sysctl: [['net..x', '1']] });
-    bad({ sysctl: [['../../etc/x', '1']] });
-    bad({ uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }); // no new user namespace
-    bad({}, { rlimits: [{ resource: 7, soft: 10n, hard: 5n }] });
-    bad({}, { seccomp: { program: new Uint8Array(7), flags: 0 } });
-    const ok = encodeOciCreate(box.request('true', { sysctl: [['net/ipv4/conf/eth0.100/forwarding', '1']] })).toString();
-    assert.match(ok, /\0sysctl=net\/ipv4\/conf\/eth0\.100\/forwarding=1\0/);
-    assert.match(ok, /\0cap_b=[0-9a-f]+\0/);
-    assert.throws(() => encodeOciExec({ leaderPid: 0, process: box.request('true').process, preserveFds: 0, detach: false }),
-      (e: unknown) => e instanceof KernelError && e.syscall === 'validate');
-  });
-});
-
-/** A request shape without touching the disk (for the encoding tests). */
-function makeBoxFor(rootfs: string): Pick<Box, 'request'> {
-  return {
-    request(script, over = {}, proc = {}): OciCreateRequest {
-      const b = makeBoxShape(rootfs);
-      return b(script, over, proc);
-    },
-  };
-}
-
-function makeBoxShape(rootfs: string) {
-  return (script: string | string[], over: Partial<OciCreateRequest>, proc: Partial<OciProcessPlan>): OciCreateRequest => ({
-    id: 'x', rootfs, readonlyRoot: false, namespaces: [{ type: 'mount' }], uidMappings: [], gidMappings: [], mounts: [], devices: [],
-    maskedPaths: [], readonlyPaths: [], sysctl: [], rootfsPropagation: MS_SLAVE | MS_REC, noPivot: false,
-    createContainerHooks: [], startContainerHooks: [], fifoPath: '/f', stateFile: '/s', preserveFds: 0, ...over,
-    process: {
-      args: Array.isArray(script) ? script : ['sh', '-c', script], env: [], cwd: '/', uid: 0, gid: 0, additionalGids: [],
-      capabilities: { bounding: 1n, effective: 1n, permitted: 1n, inheritable: 0n, ambient: 0n }, rlimits: [], noNewPrivileges: false,
-      terminal: false, ...proc,
-    },
-  });
-}
-
 describe('OCI stages (native oci-*.c)', { skip }, () => {
   before(() => {
     ensureNative();
@@ -374,6 +324,47 @@ describe('OCI stages (native oci-*.c)', { skip }, () => {
     await until('sleep runs after start', () => comm(c.init.initPid) === 'sleep');
     assert.ok(kill(c.init.initPid, 9));
     assert.equal(await c.exited, 137);
+  });
+
+  test('parked init holds none of our fds (a lock would outlive create); preserveFds keeps 3..3+N-1', async () => {
+    const box = makeBox();
+    const held = openSync(join(box.dir, 'lockfile'), 'w');
+    try {
+      // `; true`: sh stays PID 1 (it would exec a last lone command)
+      const c = create(box.request('ls /proc/1/fd > /out/fds; true'));
+      c.init.finish();
+      // init closes its end of the sync socket right after SYNC_CREATED
+      await until('init parks with four fds', () => readdirSync(`/proc/${c.init.initPid}/fd`).length <= 4);
+      const fds = readdirSync(`/proc/${c.init.initPid}/fd`);
+      const targets = fds.map((fd) => { try { return readlinkSync(`/proc/${c.init.initPid}/fd/${fd}`); } catch { return ''; } });
+      assert.ok(!targets.includes(join(box.dir, 'lockfile')), `init holds our file: ${targets.join(' ')}`);
+      assert.equal(fds.length, 4, `0, 1, 2 and the fifo: ${targets.join(' ')}`);
+      assert.ok(targets.includes(box.fifo));
+      await start(box.fifo);
+      assert.equal(await c.exited, 0);
+      // (ash keeps a copy of its own at 10)
+      const low = (out: string): string[] => out.split(/\s+/).filter((n) => n !== '' && Number(n) < 10);
+      assert.deepEqual(low(box.read('fds')), ['0', '1', '2']);
+      const box2 = makeBox();
+      assert.equal(await run(box2, { ...box2.request('ls /proc/1/fd > /out/fds; true'), preserveFds: 2 }), 0);
+      assert.deepEqual(low(box2.read('fds')), ['0', '1', '2', '3', '4']);
+    } finally {
+      closeSync(held);
+    }
+  });
+
+  test('rootfsPropagation rshared still pivots; rro binds are read-only all the way down', async () => {
+    const box = makeBox();
+    const host = join(box.dir, 'tree');
+    mkdirSync(join(host, 'sub'), { recursive: true });
+    const req = box.request('touch /t/x 2>/dev/null || echo ro > /out/top; touch /t/sub/x 2>/dev/null || echo ro > /out/sub; cat /proc/self/mountinfo > /out/mountinfo', {
+      rootfsPropagation: 0x100000 | MS_REC, // MS_SHARED
+      mounts: [...box.request('').mounts, mount('/t', 'bind', host, MS_BIND | MS_REC, '', { recursiveReadonly: true })],
+    });
+    assert.equal(await run(box, req), 0);
+    assert.equal(box.read('top'), 'ro\n');
+    assert.equal(box.read('sub'), 'ro\n');
+    assert.match(box.read('mountinfo'), /^\d+ \d+ \S+ \S+ \/ /m, 'pivot_root happened: a mount at /');
   });
 
   test('a missing argv[0] fails finish() with a KernelError (execve lookup) and leaves no process', async () => {
