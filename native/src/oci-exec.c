@@ -124,13 +124,15 @@ __attribute__((noreturn)) static void payload(const struct tsm_oci_config *cfg, 
 		fail(syncfd, "chdir", "cwd", p->cwd);
 	if (tsm_oci_lookup(p, path, sizeof(path), &s) < 0 || tsm_oci_apparmor(p, &s) < 0)
 		tsm_fail_step(syncfd, "exec", &s);
+	char *envbuf[tsm_oci_nenv(p) + 2], home[512];
+	char *const *envp = tsm_oci_envp(p, envbuf, sizeof(envbuf) / sizeof(envbuf[0]), home, sizeof(home));
 	if (!p->nnp && tsm_oci_seccomp(p, &s) < 0)
 		tsm_fail_step(syncfd, "exec", &s);
 	if (tsm_oci_credentials(p, &s) < 0)
 		tsm_fail_step(syncfd, "exec", &s);
 	if (p->nnp && tsm_oci_seccomp(p, &s) < 0)
 		tsm_fail_step(syncfd, "exec", &s);
-	tsm_oci_execve(p, path, cfg->preserve_fds);
+	tsm_oci_execve(p, envp, path, cfg->preserve_fds);
 	fail(syncfd, "execve", "", path);
 	_exit(127);
 }

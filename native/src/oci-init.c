@@ -571,6 +571,8 @@ void tsm_oci_init_stage(const struct tsm_oci_config *cfg, int syncfd)
 		FAIL(c, "chdir", "cwd", p->cwd);
 	if (tsm_oci_lookup(p, c->path_buf, sizeof(c->path_buf), &step) < 0)
 		fail_step(c, &step);
+	char *envbuf[tsm_oci_nenv(p) + 2], home[512];
+	char *const *envp = tsm_oci_envp(p, envbuf, sizeof(envbuf) / sizeof(envbuf[0]), home, sizeof(home));
 	if (tsm_oci_apparmor(p, &step) < 0)
 		fail_step(c, &step);
 	/* Without no_new_privs a filter needs CAP_SYS_ADMIN: load it while we
@@ -607,6 +609,6 @@ void tsm_oci_init_stage(const struct tsm_oci_config *cfg, int syncfd)
 	run_hooks(c, TSM_HOOK_START_CONTAINER);
 	if (c->statefd >= 0)
 		close(c->statefd);
-	tsm_oci_execve(p, c->path_buf, cfg->preserve_fds);
+	tsm_oci_execve(p, envp, c->path_buf, cfg->preserve_fds);
 	FAIL(c, "execve", "", c->path_buf);
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "oci.h"
 #include "stage.h"
+#include "user.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -287,7 +288,37 @@ int tsm_oci_credentials(const struct tsm_oci_process *p, struct tsm_step *s)
 	return 0;
 }
 
-void tsm_oci_execve(const struct tsm_oci_process *p, const char *path, int preserve)
+size_t tsm_oci_nenv(const struct tsm_oci_process *p)
+{
+	size_t n = 0;
+	while (p->envp[n])
+		n++;
+	return n;
+}
+
+char *const *tsm_oci_envp(const struct tsm_oci_process *p, char **buf, size_t slots, char *home, size_t size)
+{
+	struct tsm_user u;
+	struct tsm_step s;
+	char spec[12], tmp[12];
+	int i = 0, j = 0;
+	for (char **e = p->envp; *e; e++)
+		if (strncmp(*e, "HOME=", 5) == 0)
+			return p->envp;
+	/* As runc: the uid's home in the container's /etc/passwd, else "/". */
+	unsigned int uid = p->uid;
+	do
+		tmp[i++] = (char)('0' + uid % 10);
+	while ((uid /= 10));
+	while (i)
+		spec[j++] = tmp[--i];
+	spec[j] = '\0';
+	if (tsm_resolve_user(spec, &u, &s) < 0)
+		tsm_strlcpy(u.home, "/", sizeof(u.home));
+	return tsm_env_with_home(p->envp, &u, buf, slots, home, size);
+}
+
+void tsm_oci_execve(const struct tsm_oci_process *p, char *const envp[], const char *path, int preserve)
 {
 	tsm_oci_stdio_fixup();
 	/* --preserve-fds: 3..3+N-1 stay, whatever Node flagged them; the rest
@@ -299,7 +330,7 @@ void tsm_oci_execve(const struct tsm_oci_process *p, const char *path, int prese
 	}
 	tsm_cloexec_from(3 + preserve);
 	tsm_reset_signals();
-	execve(path, p->argv, p->envp);
+	execve(path, p->argv, envp);
 }
 
 static size_t put(char *buf, size_t at, size_t size, const char *s)

@@ -147,8 +147,13 @@ int tsm_oci_apparmor(const struct tsm_oci_process *p, struct tsm_step *s);
 int tsm_oci_seccomp(const struct tsm_oci_process *p, struct tsm_step *s);
 /* Groups, ids, the five capability sets (bounding dropped first). */
 int tsm_oci_credentials(const struct tsm_oci_process *p, struct tsm_step *s);
+/* envp, or with no HOME= in it a copy in buf (slots >= tsm_oci_nenv + 2)
+ * with the uid's home from the container's /etc/passwd ("/" without one),
+ * as runc does. After pivot_root or setns into the mount namespace. */
+size_t tsm_oci_nenv(const struct tsm_oci_process *p);
+char *const *tsm_oci_envp(const struct tsm_oci_process *p, char **buf, size_t slots, char *home, size_t size);
 /* fds >= 3 + preserve close-on-exec, then execve(path). Returns on failure. */
-void tsm_oci_execve(const struct tsm_oci_process *p, const char *path, int preserve);
+void tsm_oci_execve(const struct tsm_oci_process *p, char *const envp[], const char *path, int preserve);
 /* "tsmachine-oci: STAGE: SYSCALL WHAT PATH: strerror\n" on fd 2, _exit(127):
  * for failures after the sync socket is gone. */
 __attribute__((noreturn)) void tsm_oci_die(const char *stage, const struct tsm_step *s);

@@ -56,6 +56,7 @@ function makeRootfs(): string {
   chmodSync(join(rootfs, 'bin/busybox'), 0o755);
   for (const a of execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n')) if (a && a !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', a));
   writeFileSync(join(rootfs, 'etc/secret'), 'secret\n');
+  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n');
   writeFileSync(join(rootfs, 'secret-dir/file'), 'x');
   return dir;
 }
@@ -282,7 +283,7 @@ describe('OCI stages (native oci-*.c)', { skip }, () => {
       'grep NoNewPrivs: /proc/self/status > /out/nnp',
       'umask > /out/umask',
       'cat /proc/self/oom_score_adj > /out/oom',
-      'pwd > /out/cwd; echo $GREETING > /out/env',
+      'pwd > /out/cwd; echo $GREETING > /out/env; echo $HOME > /out/home',
     ].join('\n');
     const NET_BIND_SERVICE = 1n << 10n, CHOWN = 1n;
     const req = box.request(script, {}, {
@@ -307,6 +308,21 @@ describe('OCI stages (native oci-*.c)', { skip }, () => {
     assert.equal(box.read('oom'), '500\n');
     assert.equal(box.read('cwd'), '/tmp\n');
     assert.equal(box.read('env'), 'hi\n');
+    assert.equal(box.read('home'), '/home/app\n', "HOME from the container's /etc/passwd, as runc");
+  });
+
+  test('readonlyRoot remounts / read-only; noPivot moves the root and chroots', async () => {
+    const box = makeBox();
+    const script = 'touch /newfile 2>/dev/null && echo writable > /out/root || echo readonly > /out/root; hostname > /out/host; echo $HOME > /out/home';
+    assert.equal(await run(box, box.request(script, { readonlyRoot: true }, { env: ['PATH=/bin', 'HOME=/kept'] })), 0);
+    assert.equal(box.read('root'), 'readonly\n');
+    assert.equal(box.read('home'), '/kept\n');
+    assert.ok(!existsSync(join(box.rootfs, 'newfile')));
+    const box2 = makeBox();
+    assert.equal(await run(box2, box2.request(script, { noPivot: true, readonlyRoot: true })), 0);
+    assert.equal(box2.read('root'), 'readonly\n');
+    assert.equal(box2.read('host'), 'oci-host\n');
+    assert.equal(box2.read('home'), '/root\n');
   });
 
   test('exec.fifo: init parks after finish() and execs only once start opens the fifo', async () => {
@@ -547,6 +563,20 @@ describe('OCI stages (native oci-*.c)', { skip }, () => {
     const reaped = waitExit(d.pid);
     assert.ok(kill(d.pid, 9));
     assert.equal(await reaped, 137);
+
+    // a terminal for the exec'd process too, over its own console socket
+    const lib = nativeAddon();
+    const pair = lib.socketpair();
+    assert.ok(Array.isArray(pair));
+    const t = ociExec({ leaderPid: c.init.initPid, process: { ...proc, args: ['sh', '-c', 'tty > /out/x-tty'], terminal: true }, consoleFd: pair[1], preserveFds: 0, detach: false });
+    closeSync(pair[1]);
+    t.release();
+    const master = lib.recvFd(pair[0]);
+    assert.ok(master >= 0, `recvFd: ${master}`);
+    assert.equal(await t.wait(), 0);
+    closeSync(master);
+    closeSync(pair[0]);
+    assert.match(box.read('x-tty'), /^\/dev\/pts\/\d+\n$/);
 
     const missing = ociExec({ leaderPid: c.init.initPid, process: { ...proc, args: ['nope'] }, preserveFds: 0, detach: false });
     assert.throws(() => missing.release(), (err: unknown) => err instanceof KernelError && err.stage === 'exec' && err.path === 'nope');
