@@ -84,11 +84,25 @@ static int write_file(const char *path, const char *text)
 
 /* ---- before anything: host files, ids ---------------------------------- */
 
+/* Bind sources opened as host root (userns only; runc's mount source fds);
+ * beyond this many, the path is used. */
+#define MAX_SRCFDS 256
+static int srcfds[MAX_SRCFDS];
+
 /* Host paths that a user namespace's root may not reach (the state dir is
  * root's, 0700): opened while our fsuid is still host root. */
 static void open_host_files(struct oci_init *c)
 {
 	const struct tsm_oci_config *cfg = c->cfg;
+	for (int i = 0; i < cfg->nmounts && i < MAX_SRCFDS; i++) {
+		const struct tsm_oci_mount *m = &cfg->mounts[i];
+		srcfds[i] = -1;
+		if (c->userns && ((m->flags & MS_BIND) || strcmp(m->type, "bind") == 0)) {
+			srcfds[i] = open(m->src, O_PATH | O_CLOEXEC);
+			if (srcfds[i] < 0)
+				FAIL(c, "open", "bind source", m->src);
+		}
+	}
 	c->fifofd = open(cfg->fifo, O_PATH | O_CLOEXEC);
 	if (c->fifofd < 0)
 		FAIL(c, "open", "exec.fifo", cfg->fifo);
@@ -174,19 +188,23 @@ static void recursive_readonly(struct oci_init *c, const char *dst)
 	close(fd);
 }
 
-static void do_mount(struct oci_init *c, const struct tsm_oci_mount *m)
+static void do_mount(struct oci_init *c, const struct tsm_oci_mount *m, int srcfd)
 {
 	const char *step;
 	int bind = (m->flags & MS_BIND) || strcmp(m->type, "bind") == 0;
 	if (bind) {
 		struct stat st;
-		if (stat(m->src, &st) < 0)
+		char fdsrc[32];
+		const char *src = srcfd >= 0 ? tsm_fd_path(srcfd, fdsrc) : m->src;
+		if ((srcfd >= 0 ? fstat(srcfd, &st) : stat(m->src, &st)) < 0)
 			FAIL(c, "stat", "bind source", m->src);
 		/* A file bound over a file: the target is created empty. */
 		if (tsm_mkpath_in_root(c->rootfd, m->dst, S_ISDIR(st.st_mode)) < 0)
 			FAIL(c, "mkdir", "mount destination", m->dst);
-		if (tsm_mount_in_root(c->rootfd, m->src, m->dst, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+		if (tsm_mount_in_root(c->rootfd, src, m->dst, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			FAIL(c, "mount", "bind", m->dst);
+		if (srcfd >= 0)
+			close(srcfd);
 		unsigned long rest = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION);
 		if (rest)
 			remount_bind(c, m->dst, rest);
@@ -530,7 +548,6 @@ void tsm_oci_init_stage(const struct tsm_oci_config *cfg, int syncfd)
 		_exit(1);
 
 	open_host_files(c);
-	become_userns_root(c);
 	/* Through the host's /proc, which the container may not mount; the
 	 * value carries over to the payload. */
 	if (tsm_oci_oom_score_adj(p, &step) < 0)
@@ -543,9 +560,12 @@ void tsm_oci_init_stage(const struct tsm_oci_config *cfg, int syncfd)
 	if (setsid() < 0)
 		FAIL(c, "setsid", "", "");
 
+	/* Still with host root's ids: the bundle's directories may be root's
+	 * only (0700). From here on the rootfs is reached through rootfd. */
 	prepare_root(c);
+	become_userns_root(c);
 	for (int i = 0; i < cfg->nmounts; i++)
-		do_mount(c, &cfg->mounts[i]);
+		do_mount(c, &cfg->mounts[i], i < MAX_SRCFDS ? srcfds[i] : -1);
 	for (int i = 0; i < cfg->ndevices; i++)
 		make_device(c, &cfg->devices[i]);
 	dev_links(c);

@@ -62,7 +62,9 @@ static void join_namespaces(const struct tsm_oci_config *cfg, int syncfd)
 {
 	int fds[TSM_OCI_MAX_NS];
 	for (int i = 0; i < cfg->njoins; i++) {
-		fds[i] = open(cfg->joins[i].path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO named as a namespace must not hang us
+		 * (setns then refuses it). */
+		fds[i] = open(cfg->joins[i].path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fds[i] < 0)
 			tsm_fail(syncfd, "child", "open", ns_name(cfg->joins[i].flag), cfg->joins[i].path);
 	}
@@ -280,13 +282,16 @@ int tsm_oci_finish(int syncfd, int pidfd, struct tsm_result *out)
 
 void tsm_oci_abort(int init_pid, int pidfd, int syncfd)
 {
+	/* The kill before the close: a parked init seeing EOF first would
+	 * exit on its own, with a status that hides who ended it. */
+	if (pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	else if (init_pid > 0)
+		kill(init_pid, SIGKILL);
 	if (syncfd >= 0)
 		close(syncfd);
 	if (pidfd >= 0) {
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		await_exit(pidfd, 2000);
 		close(pidfd);
-	} else if (init_pid > 0) {
-		kill(init_pid, SIGKILL);
 	}
 }

@@ -51,7 +51,8 @@ function makeRootfs(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tsm-oci-'));
   chmodSync(dir, 0o755); // a user namespace's root must reach it
   const rootfs = join(dir, 'rootfs');
-  for (const d of ['bin', 'etc', 'proc', 'dev', 'tmp', 'data', 'secret-dir']) mkdirSync(join(rootfs, d), { recursive: true });
+  // the mount points too: a user namespace's root may not create them in a rootfs of host root's
+  for (const d of ['bin', 'etc', 'proc', 'dev', 'tmp', 'data', 'secret-dir', 'out', 'mnt', 't']) mkdirSync(join(rootfs, d), { recursive: true });
   copyFileSync(BUSYBOX, join(rootfs, 'bin/busybox'));
   chmodSync(join(rootfs, 'bin/busybox'), 0o755);
   for (const a of execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n')) if (a && a !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', a));
@@ -442,7 +443,14 @@ describe('OCI stages (native oci-*.c)', { skip }, () => {
       uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
       gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
     });
-    assert.equal(await run(box, req), 0);
+    // The bundle, the state dir and the bind sources are host root's only
+    // (0700): init reaches them before it becomes the namespace's root.
+    chmodSync(root, 0o700);
+    try {
+      assert.equal(await run(box, req), 0);
+    } finally {
+      chmodSync(root, 0o755);
+    }
     assert.match(box.read('uid_map'), /^\s*0\s+100000\s+65536\n$/);
     assert.match(box.read('gid_map'), /^\s*0\s+100000\s+65536\n$/);
     assert.equal(box.read('uid'), '0\n');
