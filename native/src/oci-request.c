@@ -365,8 +365,12 @@ struct tsm_oci_config *tsm_oci_parse(const char *blob, size_t len)
 			bad = strv_push(&masked, v);
 		else if (key_is(r, "ro_path", &v))
 			bad = strv_push(&ro, v);
-		else if (key_is(r, "sysctl", &v))
-			bad = !strchr(v, '=') || v[0] == '=' ? -2 : strv_push(&sysctl, v);
+		else if (key_is(r, "sysctl", &v)) {
+			/* The key becomes a path under /proc/sys: nothing that climbs. */
+			const char *eq = strchr(v, '=');
+			const char *dots = strstr(v, "..");
+			bad = !eq || eq == v || v[0] == '/' || v[0] == '.' || (dots && dots < eq) ? -2 : strv_push(&sysctl, v);
+		}
 		else if (key_is(r, "root_prop", &v))
 			bad = num_u64(v, 10, &u) < 0 ? -2 : (cfg->root_prop = (unsigned long)u, 0);
 		else if (key_is(r, "no_pivot", &v))
