@@ -459,16 +459,17 @@ describe('OCI stages (native oci-*.c)', { skip }, () => {
     assert.equal(box.read('null-w'), 'writable\n');
   });
 
-  test('a new time namespace with monotonic and boottime offsets', async () => {
+  test('a new time namespace with monotonic and boottime offsets; a new cgroup namespace', async () => {
     const box = makeBox();
-    const req = box.request('cat /proc/self/timens_offsets > /out/offsets; cat /proc/uptime > /out/uptime', {
-      namespaces: ['pid', 'mount', 'time'].map((type) => ({ type: type as 'pid' })),
+    const req = box.request('cat /proc/self/timens_offsets > /out/offsets; cat /proc/uptime > /out/uptime; readlink /proc/self/ns/cgroup > /out/cgroupns', {
+      namespaces: ['pid', 'mount', 'time', 'cgroup'].map((type) => ({ type: type as 'pid' })),
       timeOffsets: { monotonic: { secs: 1000n, nanosecs: 5 }, boottime: { secs: 864000n, nanosecs: 0 } },
     });
     assert.equal(await run(box, req), 0);
     assert.match(box.read('offsets'), /^monotonic\s+1000\s+5$/m);
     assert.match(box.read('offsets'), /^boottime\s+864000\s+0$/m);
     assert.ok(Number(box.read('uptime').split(' ')[0]) > 864000, box.read('uptime'));
+    assert.notEqual(box.read('cgroupns'), `${readlinkSync('/proc/self/ns/cgroup')}\n`);
   });
 
   test('terminal: the pty master arrives on the console socket; the slave is the payload\'s stdio and /dev/console', async () => {
