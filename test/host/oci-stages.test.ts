@@ -533,6 +533,13 @@ describe('OCI stages (native oci-*.c)', { skip }, () => {
     const c = create(bad.request('true', { createContainerHooks: [{ path: BUSYBOX, args: ['busybox', 'false'], env: [] }] }));
     assert.throws(() => c.init.finish(), (e: unknown) => e instanceof KernelError && e.syscall === 'hook' && /createContainer exit 1/.test(e.what));
     await c.exited;
+    // after SYNC_CREATED nobody reads the socket: a failing startContainer hook ends init with 127
+    const late = makeBox();
+    const l = create(late.request('echo ran > /out/ran', { startContainerHooks: [{ path: '/bin/false', args: [], env: [] }] }));
+    l.init.finish();
+    await start(late.fifo);
+    assert.equal(await l.exited, 127);
+    assert.ok(!existsSync(join(late.out, 'ran')), 'the payload ran after a failed startContainer hook');
   });
 
   test('exec joins a started container (hostname, user namespace), applies its process plan; detach returns while it runs', async () => {
