@@ -25,11 +25,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include "../src/api.h"
 #include "../src/netlink.h"
+#include "../src/oci.h"
 #include "napi-args.h"
 #include "socket.h"
 
@@ -195,6 +199,95 @@ static napi_value js_wait(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	return promise;
+}
+
+/* ---- tsmachine-oci (oci-*.c) ------------------------------------------ */
+
+/* ociSpawn(blob): init parked before SYNC_ROOTFS; ptyFd carries its pidfd. */
+static napi_value js_oci_spawn(napi_env env, napi_callback_info info)
+{
+	return call_blob(env, info, tsm_oci_spawn);
+}
+
+static napi_value js_oci_exec(napi_env env, napi_callback_info info)
+{
+	return call_blob(env, info, tsm_oci_exec);
+}
+
+/* ociFinish(syncFd, pidFd): rc 0 once init parked on exec.fifo. */
+static napi_value js_oci_finish(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	int32_t fd, pidfd;
+	struct tsm_result r;
+	if (!args(env, info, 2, argv) || !arg_int(env, argv[0], &fd) || !arg_int(env, argv[1], &pidfd))
+		return NULL;
+	int rc = tsm_oci_finish(fd, pidfd, &r);
+	return result(env, rc, &r);
+}
+
+/* ociAbort(initPid, pidFd, syncFd) */
+static napi_value js_oci_abort(napi_env env, napi_callback_info info)
+{
+	return call_abort(env, info, tsm_oci_abort);
+}
+
+/* setChildSubreaper(on): orphans below us (an OCI init) become our children. */
+static napi_value js_set_child_subreaper(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	int32_t on;
+	if (!args(env, info, 1, argv) || !arg_int(env, argv[0], &on))
+		return NULL;
+	return num(env, prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) < 0 ? -errno : 0);
+}
+
+/* socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): [a, b] or -errno. For
+ * tests of --console-socket. */
+static napi_value js_socketpair(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return num(env, -errno);
+	napi_value arr;
+	napi_create_array_with_length(env, 2, &arr);
+	napi_set_element(env, arr, 0, num(env, sv[0]));
+	napi_set_element(env, arr, 1, num(env, sv[1]));
+	return arr;
+}
+
+/* recvFd(fd): blocks for one message and returns the fd it carried
+ * (SCM_RIGHTS, close-on-exec), or -errno (ENOMSG: none attached). */
+static napi_value js_recv_fd(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	int32_t fd;
+	if (!args(env, info, 1, argv) || !arg_int(env, argv[0], &fd))
+		return NULL;
+	char data[256];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {data, sizeof(data)};
+	struct msghdr mh;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	ssize_t n;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return num(env, -errno);
+	int got = -1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	return num(env, got >= 0 ? got : -ENOMSG);
 }
 
 /* ---- syscalls Node lacks ---------------------------------------------- */
@@ -658,6 +751,13 @@ NAPI_MODULE_INIT()
 		{"release", js_release},
 		{"abort", js_abort},
 		{"execAbort", js_exec_abort},
+		{"ociSpawn", js_oci_spawn},
+		{"ociFinish", js_oci_finish},
+		{"ociAbort", js_oci_abort},
+		{"ociExec", js_oci_exec},
+		{"setChildSubreaper", js_set_child_subreaper},
+		{"socketpair", js_socketpair},
+		{"recvFd", js_recv_fd},
 		{"wait", js_wait},
 		{"flock", js_flock},
 		{"removeTree", js_remove_tree},

@@ -19,6 +19,7 @@ enum tsm_sync_type {
 	SYNC_EXEC_PID = 4, /* exec stage -> parent: host PID of the process to attach */
 	SYNC_PTY = 5,      /* init/exec -> parent: the pty master rides along (SCM_RIGHTS) */
 	SYNC_ROOTFS = 6,   /* parent -> init: upper dir and network ready, build the root */
+	SYNC_CREATED = 7,  /* OCI init -> parent: set up, parking on exec.fifo (oci-init.c) */
 };
 
 struct tsm_sync_msg {
@@ -39,7 +40,8 @@ struct tsm_result {
 	int32_t pid;     /* init (spawn) or the process to attach (exec) */
 	int32_t stage_pid; /* monitor (spawn) or exec stage: our direct child */
 	int32_t sync_fd;
-	int32_t pty_fd;  /* release: the payload's pty master (-t), else -1; the caller owns it */
+	int32_t pty_fd;  /* release: the payload's pty master (-t), else -1; the caller owns it;
+			    tsm_oci_spawn: init's pidfd (-1 without pidfd_open) */
 	int32_t err;
 	char stage[16];
 	char syscall[24];

@@ -45,6 +45,20 @@ export interface Addon {
   release(syncFd: number): StageResult;
   abort(initPid: number, monitorPid: number, syncFd: number): void;
   execAbort(pid: number, stagePid: number, syncFd: number): void;
+  /** tsmachine-oci create (native/src/oci-spawn.c): init parked before SYNC_ROOTFS; ptyFd is its pidfd (-1 without pidfd_open), stagePid 0. */
+  ociSpawn(blob: Buffer): StageResult;
+  /** SYNC_ROOTFS, then rc 0 once init parked on exec.fifo; else the failure (init has exited then). Closes syncFd. */
+  ociFinish(syncFd: number, pidFd: number): StageResult;
+  /** Kills init (through the pidfd when >= 0) and closes both fds. */
+  ociAbort(initPid: number, pidFd: number, syncFd: number): void;
+  /** tsmachine-oci exec (oci-exec.c): the payload parked until release(); with detach stagePid is 0 (already reaped). */
+  ociExec(blob: Buffer): StageResult;
+  /** prctl(PR_SET_CHILD_SUBREAPER): orphans below us become our children. 0 or -errno. */
+  setChildSubreaper(on: number): number;
+  /** socketpair(AF_UNIX, SOCK_STREAM, close-on-exec): [a, b], or -errno. */
+  socketpair(): [number, number] | number;
+  /** Blocks for one message on fd; the fd it carried (SCM_RIGHTS), or -errno (ENOMSG: none). */
+  recvFd(fd: number): number;
   /** Exit status (128+signal), or -errno; waitpid runs on a libuv pool thread. */
   wait(pid: number): Promise<number>;
   flock(fd: number, op: number): number;
