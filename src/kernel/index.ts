@@ -5,7 +5,7 @@ export { KernelError, errnoMessage, errnoName } from './errors.js';
 export { spawnContainer } from './spawn.js';
 export { execInContainer } from './exec.js';
 export { waitExit } from './wait.js';
-export { catchesSignal, kill, processExists, processStartTime } from './process.js';
+export { catchesSignal, kill, processExists, processStartTime, processStat } from './process.js';
 export { acquireLock, isLockBusy, LockError, withLock, type Lock, type LockMode, type LockOptions, type LockWait } from './lock.js';
 export { sdNotify } from './notify.js';
 export { nftRunInProcess, type NftOutcome } from './addon.js';

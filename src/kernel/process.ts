@@ -48,6 +48,15 @@ export function catchesSignal(pid: number, signal: number): boolean | null {
  * names one process for good: PIDs are reused, start times are not.
  */
 export function processStartTime(pid: number): number | null {
+  return processStat(pid)?.startTime ?? null;
+}
+
+/**
+ * State (field 3: R, S, D, Z, T...) and start time of a process, or null
+ * when it does not exist. A zombie ('Z') has ended; its parent has not
+ * collected it yet.
+ */
+export function processStat(pid: number): { state: string; startTime: number } | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -57,5 +66,5 @@ export function processStartTime(pid: number): number | null {
   // comm (field 2) may contain spaces and parens: count fields after the last ')'.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(rest[22 - 3]);
-  return Number.isFinite(ticks) ? ticks : null;
+  return Number.isFinite(ticks) ? { state: rest[0] ?? '?', startTime: ticks } : null;
 }

@@ -140,6 +140,19 @@ export class SystemdManager {
     await this.callManager('SetUnitProperties', 'sba(sv)', [unit, runtime, props], unit);
   }
 
+  /**
+   * Freeze or thaw every process of the unit (cgroup v2's freezer, through
+   * systemd since v246): the unit's FreezerState says frozen only once all
+   * of them stopped, and systemd answers when it is.
+   */
+  async freezeUnit(unit: string): Promise<void> {
+    await this.callManager('FreezeUnit', 's', [unit], unit);
+  }
+
+  async thawUnit(unit: string): Promise<void> {
+    await this.callManager('ThawUnit', 's', [unit], unit);
+  }
+
   /** Move processes into a (delegated) unit's sub-cgroup, e.g. "/payload". */
   async attachProcessesToUnit(unit: string, subcgroup: string, pids: number[]): Promise<void> {
     await this.callManager('AttachProcessesToUnit', 'ssau', [unit, subcgroup, pids], unit);
