@@ -28,10 +28,10 @@ const INTS: Readonly<Record<string, [sig: string, min: bigint, max: bigint]>> = 
  * `org.systemd.property.NAME` = GVariant text → properties, as runc's
  * initSystemdProps: NAME is at least 3 latin letters; a NAME ending in a
  * lowercase letter + "Sec" is systemd's NAMEUSec in microseconds. Values
- * understood: `uint64 N` and the other typed integers, plain digits (taken as
- * uint64, the type of nearly every numeric unit property; GVariant would say
- * int32, which systemd refuses there), true/false, and 'quoted' or "quoted"
- * strings. Anything else is refused rather than guessed.
+ * understood: `uint64 N` and the other typed integers (byte, int16, uint16,
+ * int32, uint32, int64), a plain integer (an int32, as GVariant reads it),
+ * true/false, and 'quoted' or "quoted" strings. Anything else (doubles,
+ * arrays, typed strings) is refused rather than guessed.
  */
 export function annotationProperties(annotations: Record<string, string> | undefined): UnitProperty[] {
   const props: UnitProperty[] = [];
@@ -63,10 +63,12 @@ function parseGVariant(text: string, path: string): [string, bigint | boolean | 
     if (n < min || n > max) throw new OciConfigError(path, `'${text}' is out of range for ${typed[1]}`);
     return [sig, n];
   }
-  if (/^\d+$/.test(text)) {
+  if (/^-?\d+$/.test(text)) {
+    // GVariant's untyped integer is an int32 (what runc's godbus parser makes, and
+    // what KillSignal= takes); systemd's 't' properties need the 'uint64 N' form.
     const n = BigInt(text);
-    if (n > U64_MAX) throw new OciConfigError(path, `'${text}' is out of range for uint64`);
-    return ['t', n];
+    if (n < -(1n << 31n) || n >= 1n << 31n) throw new OciConfigError(path, `'${text}' does not fit an int32: write 'uint64 ${text}'`);
+    return ['i', n];
   }
   const q = /^(['"])(.*)\1$/s.exec(text);
   if (q !== null) {
