@@ -41,8 +41,9 @@ export function resourceProperties(r: LinuxResources | undefined, opts: Resource
   const limit = mem.limit ?? 0n;
   if (mem.limit !== undefined && limit !== 0n) props.push(t('MemoryMax', limit < 0n ? U64_MAX : limit));
   if (mem.reservation !== undefined && mem.reservation !== 0n) props.push(t('MemoryLow', mem.reservation < 0n ? U64_MAX : mem.reservation));
-  if (mem.swap !== undefined) {
-    const swap = swapMax(mem.swap, limit, p('memory', 'swap'));
+  // Also without a swap value: unlimited memory means unlimited swap too (runc, for v1's semantics).
+  if (mem.swap !== undefined || mem.limit !== undefined) {
+    const swap = swapMax(mem.swap ?? 0n, limit, p('memory', 'swap'));
     if (swap !== 0n) props.push(t('MemorySwapMax', swap < 0n ? U64_MAX : swap));
   }
   for (const k of ['kernel', 'kernelTCP', 'swappiness'] as const)
