@@ -183,7 +183,7 @@ const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 
 function checkSysctl(key: string, namespaces: readonly OciNamespacePlan[]): void {
   const p = at('linux.sysctl', key);
   const need = (t: OciNamespacePlan['type']): void => {
-    if (!hasNamespace(namespaces, t)) throw new OciConfigError(p, `needs a ${t} namespace in linux.namespaces (it would change the host's)`);
+    if (!hasNamespace(namespaces, t)) throw new OciConfigError(p, `needs ${t === 'ipc' ? 'an' : 'a'} ${t} namespace in linux.namespaces (it would change the host's)`);
   };
   if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_-]+)+$/.test(key.replace(/\//g, '.'))) throw new OciConfigError(p, 'is not a sysctl name');
   const k = key.replace(/\//g, '.');
