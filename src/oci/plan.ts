@@ -73,6 +73,8 @@ export function planCreate(spec: Spec, bundleDir: string, opts: CreateOptions): 
   let domainname = spec.domainname;
   for (const [k, v] of [['hostname', hostname], ['domainname', domainname]] as const) {
     if (v === undefined || v === '') continue;
+    // sethostname(2)/setdomainname(2) take at most 64 bytes: say so now, not from init.
+    if (new TextEncoder().encode(v).length > 64) throw new OciConfigError(k, `'${v.slice(0, 20)}...' is longer than 64 bytes`);
     // runc: "unable to set hostname without a private UTS namespace"
     if (!hasNamespace(ns.namespaces, 'uts')) throw new OciConfigError(k, `'${v}' needs a uts namespace in linux.namespaces`);
     if (!newNs('uts')) {

@@ -10,7 +10,7 @@
  */
 import { cpuMask, type UnitProperty } from '../systemd/properties.js';
 import { OciConfigError, at } from './errors.js';
-import type { LinuxDeviceCgroup, LinuxResources } from './spec.js';
+import { parseResources, type LinuxDeviceCgroup, type LinuxResources } from './spec.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 /** The kernel's default CFS period, which systemd assumes when none is set. */
@@ -97,6 +97,21 @@ export function resourceProperties(r: LinuxResources | undefined, opts: Resource
 
   if (res.unified !== undefined) props.push(...unifiedProperties(res.unified, p('unified'), !opts.forUpdate));
   return props;
+}
+
+/**
+ * `update --resources FILE`: the file's JSON (a linux.resources object) →
+ * the properties for SetUnitProperties, only what it sets. Messages name
+ * `source` (the file) instead of config.json.
+ */
+export function updateResourceProperties(json: unknown, warnings: string[] = [], source = 'resources'): UnitProperty[] {
+  const r = parseResources(json, source);
+  try {
+    return resourceProperties(r, { path: '', forUpdate: true, warnings });
+  } catch (e) {
+    if (e instanceof OciConfigError) throw new OciConfigError(e.field, e.detail, source);
+    throw e;
+  }
 }
 
 /**

@@ -196,6 +196,7 @@ test('planCreate: hooks of all six kinds, args default to [path]', () => {
 test('planCreate: errors and warnings of the whole document', () => {
   const cases: [(s: any) => void, string, RegExp][] = [
     [(s) => { delete s.process; }, 'process', /is required to create a container/],
+    [(s) => { s.hostname = 'h'.repeat(65); }, 'hostname', /longer than 64 bytes/],
     [(s) => { delete s.root; }, 'root.path', /is required/],
     [(s) => { s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'uts'); }, 'hostname', /needs a uts namespace/],
     [(s) => { s.domainname = 'example.org'; s.linux.namespaces = [{ type: 'mount' }]; delete s.hostname; }, 'domainname', /needs a uts namespace/],

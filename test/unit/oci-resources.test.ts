@@ -1,7 +1,7 @@
 /** linux.resources → systemd properties (runc's systemd driver), the device list, unified, annotations. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpuQuotaProperties, cpuWeightFromShares, deviceProperties, ioWeightFromBlkio, rangeMask, resourceProperties, swapMax } from '../../src/oci/resources.js';
+import { cpuQuotaProperties, cpuWeightFromShares, deviceProperties, ioWeightFromBlkio, rangeMask, resourceProperties, swapMax, updateResourceProperties } from '../../src/oci/resources.js';
 import { annotationProperties, isValidMachineName, machineName, MACHINE_NAME_ANNOTATION } from '../../src/oci/annotations.js';
 import { parseResources } from '../../src/oci/spec.js';
 import { OciConfigError } from '../../src/oci/errors.js';
@@ -213,4 +213,13 @@ test('machine names: the annotation, else the ID, else the ID made a hostname', 
   assert.equal(machineName('k8s_pod_1', undefined, w), 'k8s-pod-1');
   assert.equal(machineName('x'.repeat(70), undefined, w), 'x'.repeat(64));
   assert.equal(machineName('___', undefined, w), '---');
+});
+
+test('update --resources: only what the file sets, messages naming the file', () => {
+  assert.deepEqual(updateResourceProperties({ memory: { limit: 134217728 }, pids: { limit: 100 } }), [t('MemoryMax', 134217728n), t('TasksMax', 100n)]);
+  assert.deepEqual(updateResourceProperties({}), []);
+  assert.throws(() => updateResourceProperties({ cpu: { shares: 1 } }, [], '/tmp/r.json'), (e: unknown) =>
+    e instanceof OciConfigError && e.message === '/tmp/r.json: cpu.shares 1 is out of range 2..262144');
+  assert.throws(() => updateResourceProperties({ memory: { limit: 'x' } }), /^OciConfigError: resources: memory\.limit must be an integer/);
+  assert.throws(() => updateResourceProperties({ unified: { 'memory.oom.group': '1' } }), /resources: unified\["memory\.oom\.group"\] can only be set at create/);
 });
