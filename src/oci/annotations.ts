@@ -30,8 +30,9 @@ const INTS: Readonly<Record<string, [sig: string, min: bigint, max: bigint]>> = 
  * lowercase letter + "Sec" is systemd's NAMEUSec in microseconds. Values
  * understood: `uint64 N` and the other typed integers (byte, int16, uint16,
  * int32, uint32, int64), a plain integer (an int32, as GVariant reads it),
- * true/false, and 'quoted' or "quoted" strings. Anything else (doubles,
- * arrays, typed strings) is refused rather than guessed.
+ * doubles (1.5, `double 2`), true/false, 'quoted' or "quoted" strings and
+ * arrays of them (['a', 'b'], `@as []`). Anything else is refused rather
+ * than guessed.
  */
 export function annotationProperties(annotations: Record<string, string> | undefined): UnitProperty[] {
   const props: UnitProperty[] = [];
@@ -41,21 +42,42 @@ export function annotationProperties(annotations: Record<string, string> | undef
     let name = key.slice(SYSTEMD_PROPERTY_PREFIX.length);
     if (!/^[A-Za-z]{3,}$/.test(name)) throw new OciConfigError(path, `names property '${name}': a property name is 3 or more latin letters`);
     let [signature, value] = parseGVariant(text.trim(), path);
+    // NAMESec (a lowercase letter before Sec, so not FOOSec) is systemd's NAMEUSec.
     const secName = /^(.*[a-z])Sec$/.exec(name);
     if (secName !== null) {
-      if (typeof value !== 'bigint' || value < 0n) throw new OciConfigError(path, `'${text}': ${name} takes a number of seconds`);
+      let usec: bigint;
+      if (typeof value === 'bigint' && value >= 0n) usec = value * 1_000_000n;
+      else if (signature === 'd' && typeof value === 'number' && value >= 0) usec = BigInt(Math.trunc(value * 1e6));
+      else throw new OciConfigError(path, `'${text}': ${name} takes a number of seconds`);
+      if (usec > U64_MAX) throw new OciConfigError(path, `'${text}' is too large`);
       name = `${secName[1]}USec`;
-      [signature, value] = ['t', value * 1_000_000n];
-      if (value > U64_MAX) throw new OciConfigError(path, `'${text}' is too large`);
+      [signature, value] = ['t', usec];
     }
     if (RESERVED.has(name)) throw new OciConfigError(path, `sets ${name}, which tsmachine-oci sets itself`);
-    props.push([name, { signature, value: signature === 't' || signature === 'x' ? value : typeof value === 'bigint' ? Number(value) : value }]);
+    props.push([name, { signature, value: typeof value === 'bigint' && signature !== 't' && signature !== 'x' ? Number(value) : value }]);
   }
   return props;
 }
 
-function parseGVariant(text: string, path: string): [string, bigint | boolean | string] {
+type Parsed = [string, bigint | boolean | string | number | string[]];
+
+function parseGVariant(text: string, path: string): Parsed {
   if (text === 'true' || text === 'false') return ['b', text === 'true'];
+  const dbl = /^(?:double\s+)?(-?\d+\.\d*(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+)$/.exec(text) ?? /^double\s+(-?\d+)$/.exec(text);
+  if (dbl !== null) return ['d', Number(dbl[1])];
+  // An array of strings: CRI-O's After=['crio.service'].
+  if (text.startsWith('[') && text.endsWith(']')) {
+    const inner = text.slice(1, -1).trim();
+    if (inner === '') throw new OciConfigError(path, `'${text}': an empty array has no type; write '@as []'`);
+    const items: string[] = [];
+    for (const m of splitTopLevel(inner, path, text)) {
+      const [sig, v] = parseGVariant(m, path);
+      if (sig !== 's') throw new OciConfigError(path, `'${text}': only arrays of strings are understood`);
+      items.push(v as string);
+    }
+    return ['as', items];
+  }
+  if (text === '@as []') return ['as', []];
   const typed = /^(byte|u?int(?:16|32|64))\s+(-?\d+)$/.exec(text);
   if (typed !== null) {
     const [sig, min, max] = INTS[typed[1]!]!;
@@ -86,6 +108,32 @@ function parseGVariant(text: string, path: string): [string, bigint | boolean | 
     return ['s', out];
   }
   throw new OciConfigError(path, `value '${text}' is not understood: use 'uint64 N', N, true, false or a 'quoted string'`);
+}
+
+/** "'a', 'b,c'" → ["'a'", "'b,c'"]: commas outside quotes split. */
+function splitTopLevel(inner: string, path: string, text: string): string[] {
+  const out: string[] = [];
+  let quote = '';
+  let cur = '';
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i]!;
+    if (quote !== '') {
+      cur += c;
+      if (c === '\\') cur += inner[++i] ?? '';
+      else if (c === quote) quote = '';
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      cur += c;
+    } else if (c === ',') {
+      out.push(cur.trim());
+      cur = '';
+    } else {
+      cur += c;
+    }
+  }
+  if (quote !== '') throw new OciConfigError(path, `'${text}' has an unterminated string`);
+  out.push(cur.trim());
+  return out;
 }
 
 /** systemd's hostname_is_valid() for machine names: LDH labels split by dots, at most 64 characters. */

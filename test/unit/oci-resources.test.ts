@@ -189,15 +189,48 @@ test('annotations: org.systemd.property.NAME as GVariant text, runc\'s rules', (
   const cases: [Record<string, string>, string, RegExp][] = [
     [{ 'org.systemd.property.AB': '1' }, key('AB'), /3 or more latin letters/],
     [{ 'org.systemd.property.Memory_Max': '1' }, key('Memory_Max'), /latin letters/],
-    [{ 'org.systemd.property.MemoryMax': '1.5' }, key('MemoryMax'), /not understood/],
     [{ 'org.systemd.property.MemoryMax': '4294967296' }, key('MemoryMax'), /does not fit an int32: write 'uint64 4294967296'/],
     [{ 'org.systemd.property.MemoryMax': 'uint32 -1' }, key('MemoryMax'), /out of range for uint32/],
-    [{ 'org.systemd.property.Names': "['a', 'b']" }, key('Names'), /not understood/],
+    [{ 'org.systemd.property.Names': "['a', 1]" }, key('Names'), /only arrays of strings/],
+    [{ 'org.systemd.property.Names': '[]' }, key('Names'), /an empty array has no type/],
+    [{ 'org.systemd.property.Names': "['a]" }, key('Names'), /unterminated/],
+    [{ 'org.systemd.property.TimeoutStopSec': 'false' }, key('TimeoutStopSec'), /takes a number of seconds/],
+    [{ 'org.systemd.property.TimeoutStopSec': "'covfefe'" }, key('TimeoutStopSec'), /takes a number of seconds/],
+    [{ 'org.systemd.property.Number1': '1' }, key('Number1'), /latin letters/],
+    [{ 'org.systemd.property.ValidName': 'invalid-value' }, key('ValidName'), /not understood/],
     [{ 'org.systemd.property.Description': "'it's'" }, key('Description'), /unescaped/],
     [{ 'org.systemd.property.RuntimeMaxSec': "'x'" }, key('RuntimeMaxSec'), /takes a number of seconds/],
     [{ 'org.systemd.property.PIDs': 'uint32 1' }, key('PIDs'), /sets itself/],
   ];
   for (const [a, field, text] of cases) assert.throws(() => annotationProperties(a), fails(field, text), field);
+});
+
+test('annotations: runc\'s TestInitSystemdProps cases, and CRI-O\'s string arrays', () => {
+  const one = (k: string, v: string): UnitProperty => annotationProperties({ [`org.systemd.property.${k}`]: v })[0]!;
+  const cases: [string, string, UnitProperty][] = [
+    ['TimeoutStopUSec', 'uint64 123456789', t('TimeoutStopUSec', 123456789n)],
+    ['TimeoutStopSec', '456', t('TimeoutStopUSec', 456000000n)],
+    ['TimeoutStopSec', 'byte 234', t('TimeoutStopUSec', 234000000n)],
+    ['TimeoutStopSec', 'int16 234', t('TimeoutStopUSec', 234000000n)],
+    ['TimeoutStopSec', 'uint16 234', t('TimeoutStopUSec', 234000000n)],
+    ['TimeoutStopSec', 'int32 234', t('TimeoutStopUSec', 234000000n)],
+    ['TimeoutStopSec', 'uint32 234', t('TimeoutStopUSec', 234000000n)],
+    ['TimeoutStopSec', 'int64 234', t('TimeoutStopUSec', 234000000n)],
+    ['TimeoutStopSec', 'uint64 234', t('TimeoutStopUSec', 234000000n)],
+    ['TimeoutStopSec', '234.789', t('TimeoutStopUSec', 234789000n)],
+    ['FOOSec', '123', ['FOOSec', { signature: 'i', value: 123 }]],
+    ['CollectMode', "'inactive-or-failed'", ['CollectMode', { signature: 's', value: 'inactive-or-failed' }]],
+    ['After', "['crio.service']", ['After', { signature: 'as', value: ['crio.service'] }]],
+    ['Wants', "['a.service', \"b,c.service\"]", ['Wants', { signature: 'as', value: ['a.service', 'b,c.service'] }]],
+    ['Wants', '@as []', ['Wants', { signature: 'as', value: [] }]],
+    ['CPUQuotaPerSecUSec', 'double 1', ['CPUQuotaPerSecUSec', { signature: 'd', value: 1 }]],
+  ];
+  for (const [k, v, want] of cases) {
+    const got = one(k, v);
+    assert.deepEqual(got, want, `${k}=${v}`);
+    assert.ok(marshal(got[1].signature, [got[1].value]).length > 0);
+  }
+  assert.deepEqual(annotationProperties({ 'some.other.annotation': '0' }), []);
 });
 
 test('machine names: the annotation, else the ID, else the ID made a hostname', () => {
