@@ -112,6 +112,8 @@ export function planMount(m: Mount, bundleDir: string, path: string): MountPlanR
     if (v.includes('\0')) throw new OciConfigError(at(path, k), 'contains a NUL byte');
   if (m.destination === '') throw new OciConfigError(at(path, 'destination'), 'is empty');
   const destination = containerPath(m.destination);
+  // runtime-spec 1.0 allowed relative destinations; runc takes them from / and warns.
+  if (!m.destination.startsWith('/')) warnings.push(`mount destination '${m.destination}' is not absolute; taken as ${destination}`);
   let flags = opts.flags;
   const bind = (flags & MS.BIND) !== 0 || m.type === 'bind';
   let type = m.type ?? '';

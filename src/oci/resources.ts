@@ -124,7 +124,11 @@ export function cpuWeightFromShares(shares: bigint, path = 'linux.resources.cpu.
   return 1n + ((shares - 2n) * 9999n) / 262142n;
 }
 
-/** blkio.weight (10..1000) → io.weight (1..10000), runc's ConvertBlkIOToIOWeightValue. */
+/**
+ * blkio.weight (10..1000) → io.weight (1..10000), runc's linear
+ * ConvertBlkIOToIOWeightValue. (crun reads it as a BFQ weight and inverts
+ * systemd's BFQ mapping instead: 500 is 4950 here, 4500 there.)
+ */
 export function ioWeightFromBlkio(weight: number, path = 'linux.resources.blockIO.weight'): bigint {
   if (weight < 10 || weight > 1000) throw new OciConfigError(path, `${weight} is out of range 10..1000`);
   return 1n + (BigInt(weight - 10) * 9999n) / 990n;

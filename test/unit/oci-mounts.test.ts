@@ -82,7 +82,10 @@ test('binds: by type or by option; relative sources from the bundle; the type be
 test('destinations are cleaned, relative ones taken from /', () => {
   const cases: [string, string][] = [['/proc', '/proc'], ['proc', '/proc'], ['dev/shm/', '/dev/shm/'], ['/a/../../b', '/b'], ['/a//b/./c', '/a/b/c'], ['../etc', '/etc']];
   for (const [d, want] of cases) assert.equal(containerPath(d), want, d);
-  assert.equal(planMount({ destination: 'data', type: 'tmpfs' }, '/b', 'm').plan.destination, '/data');
+  const rel = planMount({ destination: 'data', type: 'tmpfs' }, '/b', 'm');
+  assert.equal(rel.plan.destination, '/data');
+  assert.deepEqual(rel.warnings, ["mount destination 'data' is not absolute; taken as /data"]);
+  assert.deepEqual(planMount({ destination: '/data', type: 'tmpfs' }, '/b', 'm').warnings, []);
 });
 
 test('tmpcopyup is ignored with a warning; rro on a fresh filesystem is plain ro', () => {
