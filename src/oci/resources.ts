@@ -31,7 +31,7 @@ const t = (name: string, value: bigint): UnitProperty => [name, { signature: 't'
 export function resourceProperties(r: LinuxResources | undefined, opts: ResourceOptions = {}): UnitProperty[] {
   const base = opts.path ?? 'linux.resources';
   const warnings = opts.warnings ?? [];
-  const p = (...keys: string[]): string => keys.reduce(at, base);
+  const p = (...keys: (string | number)[]): string => keys.reduce<string>(at, base);
   const props: UnitProperty[] = [];
   const res = r ?? {};
 
@@ -76,10 +76,9 @@ export function resourceProperties(r: LinuxResources | undefined, opts: Resource
   const bio = res.blockIO ?? {};
   if (bio.weight !== undefined && bio.weight !== 0) props.push(t('IOWeight', ioWeightFromBlkio(bio.weight, p('blockIO', 'weight'))));
   if (bio.leafWeight !== undefined && bio.leafWeight !== 0) warnings.push(`${p('blockIO', 'leafWeight')} is ignored: cgroup v2 has no leaf weight`);
-  const devWeights = (bio.weightDevice ?? []).filter((d) => d.weight !== undefined && d.weight !== 0);
-  if (devWeights.length > 0) {
-    props.push(['IODeviceWeight', { signature: 'a(st)', value: devWeights.map((d, i) => [blockPath(d.major, d.minor), ioWeightFromBlkio(d.weight!, p('blockIO', 'weightDevice', String(i), 'weight'))]) }]);
-  }
+  const devWeights = (bio.weightDevice ?? []).flatMap((d, i): [string, bigint][] =>
+    d.weight === undefined || d.weight === 0 ? [] : [[blockPath(d.major, d.minor), ioWeightFromBlkio(d.weight, p('blockIO', 'weightDevice', i, 'weight'))]]);
+  if (devWeights.length > 0) props.push(['IODeviceWeight', { signature: 'a(st)', value: devWeights }]);
   const throttles = [
     ['throttleReadBpsDevice', 'IOReadBandwidthMax'], ['throttleWriteBpsDevice', 'IOWriteBandwidthMax'],
     ['throttleReadIOPSDevice', 'IOReadIOPSMax'], ['throttleWriteIOPSDevice', 'IOWriteIOPSMax'],

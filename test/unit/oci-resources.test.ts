@@ -84,6 +84,10 @@ test('block I/O throttles and device weights become systemd device properties', 
   ]);
 });
 
+test('a device weight out of range names its entry', () => {
+  assert.throws(() => upd({ blockIO: { weightDevice: [{ major: 8, minor: 0 }, { major: 8, minor: 16, weight: 5 }] } }), fails('blockIO.weightDevice[1].weight', /5 is out of range 10\.\.1000/));
+});
+
 test('what cgroup v2 lacks is skipped with a warning; what systemd cannot set is refused', () => {
   const warnings: string[] = [];
   assert.deepEqual(upd({ memory: { kernel: -1, kernelTCP: -1, swappiness: 0, disableOOMKiller: true }, blockIO: { leafWeight: 10 }, network: { classID: 1 } }, warnings), []);
