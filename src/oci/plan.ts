@@ -177,8 +177,10 @@ function planHooks(hooks: Partial<Record<HookKind, Hook[]>>): Record<HookKind, O
 }
 
 /**
- * runc's sysctl validation: a key is allowed only when the namespace that
- * owns it is the container's, else the write would change the host.
+ * runc's sysctl validation (libcontainer/configs/validate): a key is allowed
+ * only when the namespace that owns it is the container's, else the write
+ * would change the host. The key goes to init as written (dots, or the
+ * slash form that keeps an interface name like eth0.100 whole).
  */
 const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
 
@@ -187,10 +189,14 @@ function checkSysctl(key: string, namespaces: readonly OciNamespacePlan[]): void
   const need = (t: OciNamespacePlan['type']): void => {
     if (!hasNamespace(namespaces, t)) throw new OciConfigError(p, `needs ${t === 'ipc' ? 'an' : 'a'} ${t} namespace in linux.namespaces (it would change the host's)`);
   };
-  if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_-]+)+$/.test(key.replace(/\//g, '.'))) throw new OciConfigError(p, 'is not a sysctl name');
-  const k = key.replace(/\//g, '.');
+  // runc's convertSysctlVariableToDotsSeparator: in the slash form, dots and slashes trade places.
+  const k = key.includes('/') ? key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.')) : key;
+  if (!/^[A-Za-z0-9_]+(\.[A-Za-z0-9_/@:-]+)+$/.test(k)) throw new OciConfigError(p, 'is not a sysctl name');
   if (IPC_SYSCTLS.has(k) || k.startsWith('fs.mqueue.')) return need('ipc');
   if (k.startsWith('net.')) return need('network');
-  if (k === 'kernel.hostname' || k === 'kernel.domainname') return need('uts');
+  if (k === 'kernel.domainname') return need('uts');
+  if (k === 'kernel.hostname') throw new OciConfigError(p, 'conflicts with the hostname field: set that instead');
+  // ucounts of a user namespace; without one they would be the host's limits
+  if (k.startsWith('user.')) return need('user');
   throw new OciConfigError(p, 'is not namespaced: it would change the host');
 }

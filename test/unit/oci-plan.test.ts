@@ -204,6 +204,9 @@ test('planCreate: errors and warnings of the whole document', () => {
     [(s) => { s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; s.linux.namespaces = [{ type: 'mount' }]; delete s.hostname; }, 'linux.sysctl["net.ipv4.ip_forward"]', /needs a network namespace/],
     [(s) => { s.linux.sysctl = { 'kernel.shmmax': '1' }; s.linux.namespaces = [{ type: 'mount' }]; delete s.hostname; }, 'linux.sysctl["kernel.shmmax"]', /needs an ipc namespace/],
     [(s) => { s.linux.sysctl = { 'bad key': '1' }; }, 'linux.sysctl["bad key"]', /not a sysctl name/],
+    [(s) => { s.linux.sysctl = { 'kernel.hostname': 'x' }; }, 'linux.sysctl["kernel.hostname"]', /conflicts with the hostname field/],
+    [(s) => { s.linux.sysctl = { 'user.max_user_namespaces': '0' }; }, 'linux.sysctl["user.max_user_namespaces"]', /needs a user namespace/],
+    [(s) => { s.linux.sysctl = { 'vm/overcommit_memory': '1' }; }, 'linux.sysctl["vm/overcommit_memory"]', /is not namespaced/],
     [(s) => { s.linux.maskedPaths = ['proc/kcore']; }, 'linux.maskedPaths[0]', /not an absolute path/],
     [(s) => { s.linux.readonlyPaths = ['/ok', 'sys']; }, 'linux.readonlyPaths[1]', /not an absolute path/],
     [(s) => { s.linux.intelRdt = { closID: 'x' }; }, 'linux.intelRdt', /not supported/],
@@ -222,14 +225,15 @@ test('planCreate: errors and warnings of the whole document', () => {
   // accepted: net.* with a joined network namespace, a LINUX personality, sysctls with slashes
   const s = base();
   s.linux.namespaces[1] = { type: 'network', path: '/run/netns/x' };
-  s.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel/msgmax': '8192', 'fs.mqueue.queues_max': '10', 'kernel.domainname': 'x' };
+  s.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel/msgmax': '8192', 'fs.mqueue.queues_max': '10', 'kernel.domainname': 'x', 'net/ipv4/conf/eth0.100/forwarding': '1' };
   s.linux.personality = { domain: 'LINUX' };
   s.linux.rootfsPropagation = 'private';
   s.process.selinuxLabel = 'system_u:system_r:container_t:s0:c1,c2';
   s.linux.mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2';
   s.annotations = { 'org.systemd.property.CPUWeight': 'uint64 50', 'com.tsmachine.machine-name': 'web' };
   const plan = create(s, { noPivot: true });
-  assert.equal(plan.request.sysctl.length, 4);
+  assert.equal(plan.request.sysctl.length, 5);
+  assert.deepEqual(plan.request.sysctl[4], ['net/ipv4/conf/eth0.100/forwarding', '1'], 'as written');
   assert.equal(plan.request.rootfsPropagation, MS.PRIVATE);
   assert.equal(plan.request.noPivot, true);
   assert.equal(plan.selinuxLabel, 'system_u:system_r:container_t:s0:c1,c2');
