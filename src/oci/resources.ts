@@ -65,9 +65,11 @@ export function resourceProperties(r: LinuxResources | undefined, opts: Resource
 
   const pids = res.pids?.limit;
   if (pids !== undefined) {
-    // -1 is "max". 0 is a real limit (runtime-spec), but systemd refuses
-    // TasksMax=0: 1 is the closest it takes (runc does the same).
-    props.push(t('TasksMax', pids < 0n ? U64_MAX : pids === 0n ? 1n : pids));
+    // -1 is "max". 0 is "no limit" too, as the runtime-spec ≤ 1.1 era read it
+    // and podman writes it: crun 1.8 and runc 1.1 set nothing for 0. (runc ≥ 1.2
+    // follows the newer spec text, where 0 is a real limit, and sends 1, since
+    // systemd refuses TasksMax=0.)
+    props.push(t('TasksMax', pids <= 0n ? U64_MAX : pids));
   }
 
   if (cpu.cpus !== undefined && cpu.cpus.trim() !== '') props.push(['AllowedCPUs', { signature: 'ay', value: rangeMask(cpu.cpus, p('cpu', 'cpus')) }]);

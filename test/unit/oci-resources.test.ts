@@ -62,10 +62,11 @@ test('memory: MemoryMax, MemoryLow, and swap as v2 counts it (swap - limit)', ()
   assert.throws(() => upd({ memory: { swap: 100 } }), fails('memory.swap', /without memory\.limit/));
 });
 
-test('pids.limit → TasksMax: -1 unlimited, 0 becomes 1 (systemd refuses 0)', () => {
+test('pids.limit → TasksMax: -1 and 0 unlimited', () => {
   assert.deepEqual(upd({ pids: { limit: 50 } }), [t('TasksMax', 50n)]);
   assert.deepEqual(upd({ pids: { limit: -1 } }), [t('TasksMax', MAX)]);
-  assert.deepEqual(upd({ pids: { limit: 0 } }), [t('TasksMax', 1n)]);
+  assert.deepEqual(upd({ pids: { limit: 0 } }), [t('TasksMax', MAX)]);
+  assert.deepEqual(upd({ pids: { limit: 1 } }), [t('TasksMax', 1n)]);
 });
 
 test('cpus/mems → AllowedCPUs/AllowedMemoryNodes bitmasks', () => {
