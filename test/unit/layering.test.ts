@@ -53,6 +53,14 @@ test('src/kernel imports nothing above it; config and unit properties stay pure'
     .flatMap((m) => above(m, /^settings\/(load|resolve)\.ts$/.test(m.slice(7)) ? /^(config\/|errors\.ts$|builtins\.ts$|paths\.ts$|quiet-fs\.ts$)/ : /^(config\/|errors\.ts$|builtins\.ts$|kernel\/(caps|types)\.ts$)/));
   assert.deepEqual(config, []);
   assert.deepEqual(above('systemd/properties.ts', /^(systemd\/(errors|dbus\/values)\.ts|config\/|errors\.ts$)/), []);
+  // oci/ maps config.json to plans from plain data: the contract types, capability numbers and the unit property helpers, no effects
+  const oci = [...g.keys()].filter((m) => m.startsWith('oci/')).flatMap((m) => above(m, /^(oci\/|errors\.ts$|kernel\/(caps|oci-types)\.ts$|systemd\/properties\.ts$)/));
+  assert.deepEqual(oci, []);
+  assert.ok([...g.keys()].some((m) => m.startsWith('oci/')), 'the rule above checks something');
+  // ...and of Node only path's string functions: no fs, no process, no child_process
+  const nodeUse = sources(join(SRC, 'oci')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/from\s+'(node:[^']+)'|\bprocess\.(?:env|cwd|exit|argv|kill|std(?:in|out|err)|pid|getuid|geteuid|chdir|umask|platform)\b/g)]
+    .map((m) => m[1] ?? 'process.').filter((d) => d !== 'node:path').map((d) => `${relative(SRC, f)} → ${d}`));
+  assert.deepEqual(nodeUse, []);
 });
 
 test('src/basic imports nothing of ours but errors.ts', () => {
