@@ -1,0 +1,126 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../basic/atomic-file.js';
+import { readTextIfPresent } from '../../quiet-fs.js';
+import type { OciHookPlan } from '../../kernel/oci-types.js';
+import { NoSuchContainerError, OciRuntimeError } from './errors.js';
+import { UsageError } from '../../errors.js';
+
+/** runc's default is /run/runc, crun's /run/crun: ours beside them. */
+export const DEFAULT_OCI_ROOT = '/run/tsmachine-oci';
+
+/**
+ * What tsmachine-oci keeps of a container between its verbs, in
+ * ROOT/ID/record.json (written atomically). Liveness is never stored: it is
+ * read from the kernel (the init's PID and start time) each time.
+ */
+export interface OciRecord {
+  ociVersion: string;
+  id: string;
+  /** Absolute bundle path (state's `bundle`). */
+  bundle: string;
+  rootfs: string;
+  annotations: Record<string, string>;
+  /** 'creating' until create finished; then 'created', and 'started' once start released init. */
+  phase: 'creating' | 'created' | 'started';
+  /** The create that wrote a 'creating' record, so a crashed one can be told from one in progress. */
+  creator: { pid: number; startTime: number };
+  /** The container's init (host PID) and its start time: a reused PID is not ours. 0 until known. */
+  pid: number;
+  pidStartTime: number;
+  unit: string;
+  slice: string;
+  /** The machined name, once registered. */
+  machine: string | null;
+  created: string;
+  poststart: OciHookPlan[];
+  poststop: OciHookPlan[];
+  /** The process plan exec defaults to (args aside), without the seccomp program (seccomp.bpf beside). */
+  process: unknown;
+}
+
+/** runc's rule for IDs: they name a directory and a unit. */
+const ID = /^[\w+\-.]+$/;
+
+export function checkId(id: string): string {
+  if (!ID.test(id) || id === '.' || id === '..' || id.length > 1024) throw new UsageError(`'${id}' is not a valid container ID (letters, digits, _ + - .)`);
+  return id;
+}
+
+export class OciStore {
+  constructor(readonly root: string = DEFAULT_OCI_ROOT) {}
+
+  dir(id: string): string {
+    return join(this.root, checkId(id));
+  }
+  fifo(id: string): string {
+    return join(this.dir(id), 'exec.fifo');
+  }
+  stateFile(id: string): string {
+    return join(this.dir(id), 'state.json');
+  }
+  seccompFile(id: string): string {
+    return join(this.dir(id), 'seccomp.bpf');
+  }
+  lockFile(id: string): string {
+    return join(this.dir(id), 'lock');
+  }
+
+  /**
+   * Makes the container's directory; false when it exists (another create
+   * of the ID won, or a crashed one left it). mkdir is the arbiter: of two
+   * concurrent creates exactly one gets it.
+   */
+  claim(id: string): boolean {
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.dir(id), { mode: 0o700 });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  }
+
+  read(id: string): OciRecord | null {
+    const text = readTextIfPresent(join(this.dir(id), 'record.json'));
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as OciRecord;
+    } catch (e) {
+      throw new OciRuntimeError(`${join(this.dir(id), 'record.json')} is not JSON: ${(e as Error).message}`, id, { cause: e });
+    }
+  }
+
+  /** The record, or NoSuchContainerError (podman tells a vanished container by those words). */
+  get(id: string): OciRecord {
+    const r = this.read(id);
+    if (r === null) throw new NoSuchContainerError(id);
+    return r;
+  }
+
+  write(r: OciRecord): void {
+    writeFileAtomic(join(this.dir(r.id), 'record.json'), `${JSON.stringify(r)}\n`, { mode: 0o600, durable: false });
+  }
+
+  /** The directory exists (a record may not: a create killed before writing one). */
+  exists(id: string): boolean {
+    return readTextIfPresent(join(this.dir(id), 'record.json')) !== null || listDir(this.root).includes(id);
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  ids(): string[] {
+    return listDir(this.root).filter((n) => ID.test(n));
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
