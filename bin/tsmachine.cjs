@@ -41,7 +41,10 @@ const vm = require('node:vm');
 // require resolves alike, and the wrapper is Module.wrap's, byte for byte.
 const wrap = (code) => `(function (exports, require, module, __filename, __dirname) { ${code}\n});`;
 
-let bundle = path.join(__dirname, '..', 'dist', 'tsmachine.cjs');
+// One launcher, two commands: bin/tsmachine-oci.cjs is a symlink to this file
+// (and a copy in the packages); --preserve-symlinks-main keeps its name here.
+const NAME = path.basename(__filename).replace(/\.cjs$/, '') === 'tsmachine-oci' ? 'tsmachine-oci' : 'tsmachine';
+let bundle = path.join(__dirname, '..', 'dist', `${NAME}.cjs`);
 const CACHE_DIR = process.env.TSMACHINE_V8_CACHE_DIR || '/var/cache/tsmachine/v8';
 // Verbs that only print stored state compile little; the others load the runtime.
 const LIGHT = new Set([undefined, '--help', '-h', 'help', '--version', 'list', 'ps', 'status', 'inspect', 'images', 'config', 'logs']);
@@ -52,11 +55,11 @@ try {
     source = fs.readFileSync(bundle, 'utf8');
   } catch (e) {
     if (e.code !== 'ENOENT') throw e;
-    bundle = path.join(path.dirname(fs.realpathSync(__filename)), '..', 'dist', 'tsmachine.cjs');
+    bundle = path.join(path.dirname(fs.realpathSync(__filename)), '..', 'dist', `${NAME}.cjs`);
     source = fs.readFileSync(bundle, 'utf8');
   }
 } catch (e) {
-  process.stderr.write(`tsmachine: cannot load ${bundle} (run 'npm run build'): ${e.message}\n`);
+  process.stderr.write(`${NAME}: cannot load ${bundle} (run 'npm run build'): ${e.message}\n`);
   process.exit(125);
 }
 
@@ -68,7 +71,7 @@ try {
 // overwrite each other's cache on every command.
 const stamp = /^\/\/ tsmachine-bundle ([0-9a-f]{16})\n/.exec(source.slice(0, 64));
 const flags = process.execArgv.join('').replace(/[^A-Za-z0-9=.]/g, '');
-const base = stamp ? `${process.version}-${process.arch}-${stamp[1]}` : null;
+const base = stamp ? `${NAME}-${process.version}-${process.arch}-${stamp[1]}` : null;
 const key = flags ? `${base}-${flags}` : base;
 const kind = LIGHT.has(process.argv[2]) ? 'light' : 'full';
 const cacheFile = (k) => path.join(CACHE_DIR, `${key}.${k}`);
@@ -107,10 +110,12 @@ function writeCache(k) {
     const tmp = `${cacheFile(k)}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data, { mode: 0o644 });
     fs.renameSync(tmp, cacheFile(k));
-    // Caches of older bundles or another Node are dead weight now (those of
-    // this bundle under other flags are not).
+    // Caches of this command's older bundles or another Node are dead weight
+    // now (those of this bundle under other flags are not, nor the other
+    // command's; keys before the name was in them began with Node's version).
     for (const f of fs.readdirSync(CACHE_DIR)) {
-      if (!f.startsWith(`${base}.`) && !f.startsWith(`${base}-`)) fs.rmSync(path.join(CACHE_DIR, f), { force: true });
+      const mine = f.startsWith(`${NAME}-v`) || f.startsWith('v');
+      if (mine && !f.startsWith(`${base}.`) && !f.startsWith(`${base}-`)) fs.rmSync(path.join(CACHE_DIR, f), { force: true });
     }
     if (k === 'full') fs.rmSync(cacheFile('light'), { force: true });
   } catch { /* no cache this time */ }

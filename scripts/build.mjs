@@ -33,13 +33,16 @@ function timed(label, fn) {
 if (want('tsc')) rmSync(join(ROOT, 'build/src'), { recursive: true, force: true }), rmSync(join(ROOT, 'build/test'), { recursive: true, force: true });
 if (want('tsc')) timed('tsc → build/', () => run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']));
 
-if (want('bundle')) timed('esbuild → dist/tsmachine.cjs', () => {
+// Two commands, one bundle each: tsmachine, and tsmachine-oci (the OCI
+// runtime), which must not pay for loading tsmachine's verbs at every start.
+const BUNDLES = [['src/cli/main.ts', 'tsmachine'], ['src/cli/oci/main.ts', 'tsmachine-oci']];
+if (want('bundle')) for (const [entry, name] of BUNDLES) timed(`esbuild → dist/${name}.cjs`, () => {
   rmSync(join(ROOT, 'dist/tsmachine.mjs'), { force: true }); // the ES module bundle of earlier builds
   run(join(ROOT, 'node_modules/.bin/esbuild'), [
     // CommonJS, so bin/tsmachine.cjs can run it with a V8 code cache (Node
     // 18/20 cache scripts only). No dynamic import() left in it: a vm.Script
     // has no loader for one, so esbuild turns them into require().
-    'src/cli/main.ts', '--bundle', '--platform=node', '--format=cjs', '--target=node18', '--supported:dynamic-import=false',
+    entry, '--bundle', '--platform=node', '--format=cjs', '--target=node18', '--supported:dynamic-import=false',
     // TSM_BUNDLE: src/builtins.ts takes plain require (no node:module) and
     // src/paths.ts __dirname (no node:url): both folded away at build time.
     // Whatever still reads import.meta.url in the bundle fails the build below.
@@ -47,10 +50,10 @@ if (want('bundle')) timed('esbuild → dist/tsmachine.cjs', () => {
     // Minified: V8 pre-parses every function of the file on load, and
     // unminified that took three times as long.
     // keep-names: error classes report their own name.
-    '--outfile=dist/tsmachine.cjs', '--log-level=warning', '--legal-comments=none',
+    `--outfile=dist/${name}.cjs`, '--log-level=warning', '--legal-comments=none',
     '--minify', '--keep-names',
   ]);
-  const out = join(ROOT, 'dist/tsmachine.cjs');
+  const out = join(ROOT, `dist/${name}.cjs`);
   const code = readFileSync(out, 'utf8');
   if (code.includes('__tsm_import_meta_url_in_bundle')) {
     console.error('build: the bundle reads import.meta.url, which a CommonJS bundle lacks: fold it away under TSM_BUNDLE');
@@ -71,6 +74,13 @@ if (want('fixtures')) timed('test fixture seccomp-probe', () => {
   mkdirSync(dirname(out), { recursive: true });
   const r = spawnSync('gcc', ['-static', '-O2', '-o', out, join(ROOT, 'test/fixtures/seccomp-probe.c')], { stdio: 'inherit' });
   if (r.status !== 0) console.error('build: no static seccomp probe (gcc with a static libc); test/integration/security-defaults will fail');
+});
+// The --console-socket receiver (conmon's end of it), for test/integration/oci-*.
+if (want('fixtures')) timed('test fixture console-receiver', () => {
+  const out = join(ROOT, 'build/test/fixtures/console-receiver');
+  mkdirSync(dirname(out), { recursive: true });
+  const r = spawnSync('gcc', ['-static', '-O2', '-o', out, join(ROOT, 'test/fixtures/console-receiver.c')], { stdio: 'inherit' });
+  if (r.status !== 0) console.error('build: no static console-receiver (gcc with a static libc); test/integration/oci-lifecycle will fail');
 });
 
 /** True when the ELF file has no PT_INTERP header, i.e. runs without a dynamic loader. */

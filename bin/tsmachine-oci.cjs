@@ -1,0 +1,1 @@
+tsmachine.cjs
