@@ -21,18 +21,20 @@ need() {
         [[ -e $tree/$f ]] || { echo "stage: $tree/$f is missing; run 'npm run build' first" >&2; exit 1; }
     done
 }
-need dist/tsmachine.cjs bin/tsmachine.cjs native/build/tsmachine.node native/build/tsm-monitor build/images/httpd
+need dist/tsmachine.cjs dist/tsmachine-oci.cjs bin/tsmachine.cjs native/build/tsmachine.node native/build/tsm-monitor build/images/httpd
 
 rm -rf "$dest"
 install -d -m 0755 "$lib/bin" "$lib/dist" "$lib/native/build" "$lib/build/images" \
     "$dest/usr/bin" "$dest/usr/lib/systemd/system" "$dest/usr/share/man/man1" "$dest/usr/share/man/man5" \
     "$dest/usr/share/bash-completion/completions" "$dest/etc/tsmachine"
 
-install -m 0644 "$tree/dist/tsmachine.cjs" "$lib/dist/"
+install -m 0644 "$tree/dist/tsmachine.cjs" "$tree/dist/tsmachine-oci.cjs" "$lib/dist/"
 # The shim below runs it with /usr/bin/node: no "#!/usr/bin/env node" here,
 # which would pick whatever node comes first on PATH.
 sed '1{/^#!/d}' "$tree/bin/tsmachine.cjs" > "$lib/bin/tsmachine.cjs"
 chmod 0644 "$lib/bin/tsmachine.cjs"
+# The OCI runtime: the same launcher under its own name, which picks dist/tsmachine-oci.cjs.
+install -m 0644 "$lib/bin/tsmachine.cjs" "$lib/bin/tsmachine-oci.cjs"
 install -m 0644 "$tree/native/build/tsmachine.node" "$lib/native/build/"
 install -m 0755 "$tree/native/build/tsm-monitor" "$lib/native/build/"
 # The image keeps its own modes and symlinks (busybox applets); ownership
@@ -47,9 +49,16 @@ cat > "$dest/usr/bin/tsmachine" <<'SHIM'
 exec /usr/bin/node --jitless --no-expose-wasm --preserve-symlinks-main /usr/lib/tsmachine/bin/tsmachine.cjs "$@"
 SHIM
 chmod 0755 "$dest/usr/bin/tsmachine"
+cat > "$dest/usr/bin/tsmachine-oci" <<'SHIM'
+#!/bin/sh
+exec /usr/bin/node --jitless --no-expose-wasm --preserve-symlinks-main /usr/lib/tsmachine/bin/tsmachine-oci.cjs "$@"
+SHIM
+chmod 0755 "$dest/usr/bin/tsmachine-oci"
 
 install -m 0644 "$repo/units/tsmachine@.service" "$dest/usr/lib/systemd/system/"
 gzip -9n < "$repo/man/tsmachine.1" > "$dest/usr/share/man/man1/tsmachine.1.gz"
+gzip -9n < "$repo/man/tsmachine-oci.1" > "$dest/usr/share/man/man1/tsmachine-oci.1.gz"
+chmod 0644 "$dest/usr/share/man/man1/tsmachine-oci.1.gz"
 gzip -9n < "$repo/man/tsmachine.tsmachine.5" > "$dest/usr/share/man/man5/tsmachine.tsmachine.5.gz"
 chmod 0644 "$dest/usr/share/man/man1/tsmachine.1.gz" "$dest/usr/share/man/man5/tsmachine.tsmachine.5.gz"
 install -m 0644 "$repo/completion/tsmachine.bash" "$dest/usr/share/bash-completion/completions/tsmachine"

@@ -39,7 +39,7 @@ test('dpkg -i: installed with the guest\'s packages, the unit known to systemd',
   assert.equal(unitProperty(`tsmachine@${NAME}.service`, 'LoadState'), 'loaded');
   // the files dpkg knows: shim, launcher, bundle, native binding and monitor, the unit, man pages
   const files = ok(await run('dpkg', ['-L', 'tsmachine']), 'dpkg -L');
-  for (const f of [BIN, '/usr/lib/tsmachine/dist/tsmachine.cjs', '/usr/lib/tsmachine/bin/tsmachine.cjs', '/usr/lib/tsmachine/native/build/tsmachine.node',
+  for (const f of [BIN, '/usr/bin/tsmachine-oci', '/usr/lib/tsmachine/dist/tsmachine-oci.cjs', '/usr/share/man/man1/tsmachine-oci.1.gz', '/usr/lib/tsmachine/dist/tsmachine.cjs', '/usr/lib/tsmachine/bin/tsmachine.cjs', '/usr/lib/tsmachine/native/build/tsmachine.node',
     '/usr/lib/tsmachine/native/build/tsm-monitor',
     '/usr/lib/systemd/system/tsmachine@.service', '/usr/share/man/man1/tsmachine.1.gz', '/etc/tsmachine']) {
     assert.ok(files.split('\n').includes(f), `dpkg -L lists ${f}`);
