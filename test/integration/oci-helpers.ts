@@ -1,0 +1,131 @@
+/**
+ * OCI bundles and runtime invocations for the tsmachine-oci suites, run the
+ * same way against crun (the reference: a case crun fails is a wrong case).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunResult } from './helpers.js';
+
+export const TSMACHINE_OCI = fileURLToPath(new URL('../../../bin/tsmachine-oci.cjs', import.meta.url));
+const ROOTFS = fileURLToPath(new URL('../../../build/images/httpd/rootfs', import.meta.url));
+
+export interface Runtime {
+  name: 'tsmachine-oci' | 'crun' | 'runc';
+  bin: string;
+  /** Its own state directory, so runs never meet. */
+  root: string;
+}
+
+export const RUNTIMES: Runtime[] = [
+  { name: 'tsmachine-oci', bin: TSMACHINE_OCI, root: '/run/tsmachine-oci-test' },
+  { name: 'crun', bin: '/usr/bin/crun', root: '/run/crun-test' },
+];
+
+/** The runtime's command line with --root and --systemd-cgroup, as conmon gives them. */
+export function oci(
+  rt: Runtime,
+  args: string[],
+  opts: { stdoutFile?: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const outFd = opts.stdoutFile !== undefined ? openSync(opts.stdoutFile, 'a') : null;
+    const child = spawn(rt.bin, ['--root', rt.root, '--systemd-cgroup', ...args], {
+      stdio: ['pipe', outFd ?? 'pipe', outFd ?? 'pipe'],
+      env: opts.env ?? process.env,
+    });
+    if (outFd !== null) closeSync(outFd);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr });
+    });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(opts.input ?? '');
+  });
+}
+
+/** `runc spec`'s example configuration, root-ful, for a busybox rootfs. */
+export function baseConfig(id: string, args: string[]): Record<string, any> {
+  const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args,
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
+      cwd: '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps, ambient: caps },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
+      noNewPrivileges: true,
+    },
+    root: { path: 'rootfs', readonly: true },
+    hostname: 'oci-test',
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+    ],
+    linux: {
+      cgroupsPath: `machine.slice:ocitest:${id}`,
+      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      maskedPaths: ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'],
+      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+  };
+}
+
+export interface Bundle {
+  dir: string;
+  /** A host directory bound at /out in the container (read-write). */
+  out: string;
+  config: Record<string, any>;
+  write(): void;
+  remove(): void;
+}
+
+/** A bundle with its own copy of the busybox rootfs and a writable /out. */
+export function makeBundle(id: string, args: string[], edit?: (c: Record<string, any>) => void): Bundle {
+  const dir = mkdtempSync('/tmp/oci-bundle-');
+  execFileSync('cp', ['-a', ROOTFS, join(dir, 'rootfs')]);
+  const out = join(dir, 'out');
+  execFileSync('mkdir', ['-p', out, join(dir, 'rootfs', 'out')]);
+  const config = baseConfig(id, args);
+  config.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
+  edit?.(config);
+  const b: Bundle = {
+    dir, out, config,
+    write: () => writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2)),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  b.write();
+  return b;
+}
+
+export function readIf(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The runtime's `state` JSON (throws with its stderr when it fails). */
+export async function stateOf(rt: Runtime, id: string): Promise<{ status: string; pid?: number; bundle: string; id: string; ociVersion: string; annotations?: Record<string, string> }> {
+  const r = await oci(rt, ['state', id]);
+  if (r.code !== 0) throw new Error(`${rt.name} state ${id}: exit ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
