@@ -113,7 +113,10 @@ nsp1.kill('SIGKILL');
 spawnSync('machinectl', ['terminate', 'nsbench'], { stdio: 'ignore' });
 for (let i = 0; i < N; i++) tsm('rm', '--force', `s${i}`);
 rmSync(ROOTFS, { recursive: true, force: true });
-// 6. images: import throughput against umoci/skopeo, start latency on 5 layers vs 1
+// 6. the OCI runtime against crun and runc
+const ociBench = spawnSync(process.execPath, [join(ROOT, 'bench/oci.mjs')], { stdio: 'inherit' });
+if (ociBench.status !== 0) line(`oci bench failed (exit ${ociBench.status})`);
+// 7. images: import throughput against umoci/skopeo, start latency on 5 layers vs 1
 const img = spawnSync(process.execPath, [join(ROOT, 'bench/images.mjs')], { stdio: 'inherit' });
 if (img.status !== 0) line(`images bench failed (exit ${img.status})`);
 if (!existsSync(ROOTFS)) line('done');
