@@ -1,10 +1,11 @@
 import { appendFileSync } from 'node:fs';
 import { TsmError, UsageError } from '../../errors.js';
 import { bindingLoaded, exitNowIfLoaded } from '../../kernel/exit.js';
-import { formatOptions, parseArgs, flag, type OptionSpec } from '../args.js';
+import { formatOptions, parseArgs, flag } from '../args.js';
 import { printErr, writeBytes } from '../output.js';
 import { OciStore, DEFAULT_OCI_ROOT } from '../../runtime/oci/store.js';
 import type { OciCommand, OciContext } from './command.js';
+import { GLOBALS, parseGlobals } from './globals.js';
 import { create } from './commands/create.js';
 import { start } from './commands/start.js';
 import { state } from './commands/state.js';
@@ -31,19 +32,6 @@ const writeOut = (text: string): void => writeBytes(1, Buffer.from(text));
 const VERSION = '0.1.0';
 
 const COMMANDS: Record<string, OciCommand> = { create, start, state, kill, delete: del, exec, pause, resume, update, ps, list, features };
-
-/** Global flags, before the verb, as runc's: `--x v` and `--x=v`. */
-const GLOBALS: OptionSpec[] = [
-  { long: 'root', kind: 'value', arg: 'DIR', help: `state directory (default ${DEFAULT_OCI_ROOT})` },
-  { long: 'log', kind: 'value', arg: 'FILE', help: 'also log errors and warnings here' },
-  { long: 'log-format', kind: 'value', arg: 'FMT', help: 'text (default) or json (lines of {"level","msg","time"})' },
-  { long: 'log-level', kind: 'value', arg: 'LEVEL', help: 'accepted (errors and warnings are all we log)' },
-  { long: 'debug', kind: 'flag', help: 'stack traces on stderr' },
-  { long: 'systemd-cgroup', kind: 'flag', help: 'cgroupsPath is SLICE:PREFIX:NAME (scope PREFIX-NAME.scope in SLICE)' },
-  { long: 'rootless', kind: 'value', arg: 'BOOL', help: 'accepted; rootless operation is not supported' },
-  { long: 'version', short: 'v', kind: 'flag', help: 'print the version' },
-  { long: 'help', short: 'h', kind: 'flag', help: 'show this help' },
-];
 
 function usage(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
@@ -122,37 +110,6 @@ async function main(argv: string[]): Promise<number> {
     if (opts.get('debug') === true && e instanceof Error) printErr(`${e.stack}\n`);
     return EXIT_FAILURE;
   }
-}
-
-/** Global flags up to the verb. */
-function parseGlobals(argv: string[]): { opts: Map<string, string | true>; rest: string[] } {
-  const opts = new Map<string, string | true>();
-  const byLong = new Map(GLOBALS.map((g) => [g.long, g]));
-  const byShort = new Map(GLOBALS.filter((g) => g.short).map((g) => [g.short!, g]));
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('-') || a === '-') break;
-    if (a === '--') { i++; break; }
-    const body = a.replace(/^--?/, '');
-    const eq = body.indexOf('=');
-    // runc (urfave/cli) takes -root as well as --root.
-    const key = eq < 0 ? body : body.slice(0, eq);
-    const spec = byLong.get(key) ?? (a.length === 2 ? byShort.get(a[1]!) : undefined);
-    if (!spec) throw new UsageError(`unknown global option ${a.slice(0, a.length - body.length)}${key}`);
-    if (spec.kind === 'flag') {
-      if (eq >= 0) {
-        const v = body.slice(eq + 1);
-        if (v !== 'true' && v !== 'false') throw new UsageError(`--${key} takes no value`);
-        if (v === 'true') opts.set(spec.long, true);
-      } else opts.set(spec.long, true);
-      continue;
-    }
-    const value = eq >= 0 ? body.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`option --${spec.long} needs a value`);
-    opts.set(spec.long, value);
-  }
-  return { opts, rest: argv.slice(i) };
 }
 
 /** As tsmachine's main: _exit once done, no teardown of V8 (the binding is loaded by then). */

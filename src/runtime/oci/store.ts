@@ -86,7 +86,7 @@ export class OciStore {
     const text = readTextIfPresent(join(this.dir(id), 'record.json'));
     if (text === null) return null;
     try {
-      return JSON.parse(text) as OciRecord;
+      return JSON.parse(text, (_k, v: unknown) => (isTaggedBigint(v) ? BigInt(v.$bigint) : v)) as OciRecord;
     } catch (e) {
       throw new OciRuntimeError(`${join(this.dir(id), 'record.json')} is not JSON: ${(e as Error).message}`, id, { cause: e });
     }
@@ -100,7 +100,9 @@ export class OciStore {
   }
 
   write(r: OciRecord): void {
-    writeFileAtomic(join(this.dir(r.id), 'record.json'), `${JSON.stringify(r)}\n`, { mode: 0o600, durable: false });
+    // The process plan's capability masks and rlimits are bigints, which JSON has no word for.
+    const text = JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
+    writeFileAtomic(join(this.dir(r.id), 'record.json'), `${text}\n`, { mode: 0o600, durable: false });
   }
 
   /** The directory exists (a record may not: a create killed before writing one). */
@@ -115,6 +117,10 @@ export class OciStore {
   ids(): string[] {
     return listDir(this.root).filter((n) => ID.test(n));
   }
+}
+
+function isTaggedBigint(v: unknown): v is { $bigint: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { $bigint?: unknown }).$bigint === 'string' && Object.keys(v).length === 1;
 }
 
 function listDir(dir: string): string[] {
