@@ -276,8 +276,13 @@ int tsm_oci_credentials(const struct tsm_oci_process *p, struct tsm_step *s)
 	/* Ambient caps survive execve into a non-root uid; Node's must not. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return tsm_step_failed(s, "prctl", "PR_CAP_AMBIENT_CLEAR_ALL", "");
+	/* The kernel raises an ambient capability only when it is also
+	 * permitted and inheritable; runc and crun skip the others (EPERM) and
+	 * so does every config.json made by `runc spec`, which lists ambient
+	 * capabilities without inheritable ones. */
 	for (int cap = 0; cap < 64; cap++)
-		if ((p->cap_a & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+		if ((p->cap_a & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 &&
+		    errno != EPERM && errno != EINVAL)
 			return tsm_step_failed(s, "prctl", "PR_CAP_AMBIENT_RAISE", "");
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return tsm_step_failed(s, "prctl", "PR_SET_KEEPCAPS", "");

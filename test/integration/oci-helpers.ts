@@ -3,9 +3,9 @@
  * same way against crun (the reference: a case crun fails is a wrong case).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from './helpers.js';
 
@@ -24,14 +24,21 @@ export const RUNTIMES: Runtime[] = [
   { name: 'crun', bin: '/usr/bin/crun', root: '/run/crun-test' },
 ];
 
-/** The runtime's command line with --root and --systemd-cgroup, as conmon gives them. */
+/**
+ * The runtime's command line with --root and --systemd-cgroup, as conmon
+ * gives them. `create` hands its stdout and stderr to the container's init,
+ * which keeps them open: they go to a file (stdoutFile, or a temporary one
+ * read back into stdout/stderr), never to a pipe whose end would wait for
+ * the container.
+ */
 export function oci(
   rt: Runtime,
   args: string[],
   opts: { stdoutFile?: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const outFd = opts.stdoutFile !== undefined ? openSync(opts.stdoutFile, 'a') : null;
+    const toFile = opts.stdoutFile ?? (args.includes('create') ? join(mkdtempSync('/tmp/oci-out-'), 'out') : undefined);
+    const outFd = toFile !== undefined ? openSync(toFile, 'a') : null;
     const child = spawn(rt.bin, ['--root', rt.root, '--systemd-cgroup', ...args], {
       stdio: ['pipe', outFd ?? 'pipe', outFd ?? 'pipe'],
       env: opts.env ?? process.env,
@@ -43,8 +50,12 @@ export function oci(
     child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (code, signal) => {
+    child.on(toFile !== undefined ? 'exit' : 'close', (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
+      if (toFile !== undefined && opts.stdoutFile === undefined) {
+        stderr = readIf(toFile) ?? '';
+        rmSync(dirname(toFile), { recursive: true, force: true });
+      }
       resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr });
     });
     child.stdin?.on('error', () => undefined);
@@ -100,9 +111,11 @@ export interface Bundle {
 /** A bundle with its own copy of the busybox rootfs and a writable /out. */
 export function makeBundle(id: string, args: string[], edit?: (c: Record<string, any>) => void): Bundle {
   const dir = mkdtempSync('/tmp/oci-bundle-');
+  chmodSync(dir, 0o755); // a user namespace's root must reach the rootfs
   execFileSync('cp', ['-a', ROOTFS, join(dir, 'rootfs')]);
   const out = join(dir, 'out');
   execFileSync('mkdir', ['-p', out, join(dir, 'rootfs', 'out')]);
+  chmodSync(out, 0o777); // payloads run as other users too
   const config = baseConfig(id, args);
   config.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
   edit?.(config);
