@@ -26,7 +26,7 @@ export const RUNTIMES: Runtime[] = [
 
 /**
  * The runtime's command line with --root and --systemd-cgroup, as conmon
- * gives them. `create` hands its stdout and stderr to the container's init,
+ * gives them. `create` (and `exec --detach`) hand stdout and stderr to the container's init,
  * which keeps them open: they go to a file (stdoutFile, or a temporary one
  * read back into stdout/stderr), never to a pipe whose end would wait for
  * the container.
@@ -37,7 +37,9 @@ export function oci(
   opts: { stdoutFile?: string; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const toFile = opts.stdoutFile ?? (args.includes('create') ? join(mkdtempSync('/tmp/oci-out-'), 'out') : undefined);
+    // exec --detach too: its process keeps them.
+    const holds = args.includes('create') || (args.includes('exec') && (args.includes('--detach') || args.includes('-d')));
+    const toFile = opts.stdoutFile ?? (holds ? join(mkdtempSync('/tmp/oci-out-'), 'out') : undefined);
     const outFd = toFile !== undefined ? openSync(toFile, 'a') : null;
     const child = spawn(rt.bin, ['--root', rt.root, '--systemd-cgroup', ...args], {
       stdio: ['pipe', outFd ?? 'pipe', outFd ?? 'pipe'],

@@ -48,17 +48,21 @@ test('the record survives a round trip, bigints (capability masks, rlimits) incl
   const root = mkdtempSync(join(tmpdir(), 'oci-store-'));
   try {
     const store = new OciStore(root);
-    assert.equal(store.claim('c1'), true);
-    assert.equal(store.claim('c1'), false, 'a second claim of one ID loses');
     const r: OciRecord = {
       ociVersion: '1.1.0', id: 'c1', bundle: '/b', rootfs: '/b/rootfs', annotations: { a: 'b' }, phase: 'created',
       creator: { pid: 1, startTime: 2 }, pid: 3, pidStartTime: 4, unit: 'x-c1.scope', slice: 'machine.slice', machine: 'c1',
       created: '2026-01-01T00:00:00.000Z', poststart: [], poststop: [{ path: '/bin/true', args: [], env: [] }],
       process: { capabilities: { bounding: (1n << 40n) | 1n }, rlimits: [{ resource: 7, soft: 1024n, hard: (1n << 64n) - 1n }] },
     };
+    assert.equal(store.claim(r), true);
+    assert.deepEqual(store.read('c1'), r, 'the claim brings the first record');
+    assert.equal(store.claim({ ...r, pid: 99 }), false, 'a second claim of one ID loses');
+    assert.equal(store.read('c1')!.pid, 3, 'and changes nothing');
+    store.write({ ...r, phase: 'started' });
+    assert.equal(store.read('c1')!.phase, 'started');
     store.write(r);
     assert.deepEqual(store.read('c1'), r);
-    assert.deepEqual(store.ids(), ['c1']);
+    assert.deepEqual(store.ids(), ['c1'], 'no temporary directory left, none listed');
     store.remove('c1');
     assert.equal(store.read('c1'), null);
     assert.throws(() => store.get('c1'), /container c1 does not exist/);

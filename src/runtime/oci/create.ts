@@ -73,16 +73,6 @@ export async function createContainer(store: OciStore, o: CreateOptions, warn: (
   for (const w of plan.warnings) warn(w);
   const seccomp: OciSeccompProgram | undefined = plan.seccomp ? compileSeccomp(plan.seccomp) : undefined;
 
-  if (!store.claim(o.id)) {
-    const prior = store.read(o.id);
-    if (prior !== null && (prior.phase !== 'creating' ? initAlive(prior) : creatorAlive(prior))) throw new OciRuntimeError(`container ${o.id} already exists`, o.id);
-    // A create killed half-way (or a stopped container nobody deleted): its leftovers go, then the ID is ours.
-    await cleanLeftover(store, o.id, prior);
-    if (!store.claim(o.id)) throw new OciRuntimeError(`container ${o.id} already exists`, o.id);
-  }
-  const undo = new UndoStack();
-  undo.push('state dir', () => store.remove(o.id));
-  const systemd = new OciSystemd();
   const record: OciRecord = {
     ociVersion: OCI_VERSION,
     id: o.id,
@@ -101,9 +91,19 @@ export async function createContainer(store: OciStore, o: CreateOptions, warn: (
     poststop: plan.hooks.poststop,
     process: plan.request.process,
   };
+  if (!store.claim(record)) {
+    const prior = store.read(o.id);
+    // No record: a create of an older version mid-way, or a delete removing it. Not ours to clean.
+    if (prior === null || (prior.phase !== 'creating' ? initAlive(prior) : creatorAlive(prior))) throw new OciRuntimeError(`container ${o.id} already exists`, o.id);
+    // A create killed half-way (or a stopped container nobody deleted): its leftovers go, then the ID is ours.
+    await cleanLeftover(store, o.id, prior);
+    if (!store.claim(record)) throw new OciRuntimeError(`container ${o.id} already exists`, o.id);
+  }
+  const undo = new UndoStack();
+  undo.push('state dir', () => store.remove(o.id));
+  const systemd = new OciSystemd();
   let consoleFd: number | undefined;
   try {
-    store.write(record);
     if (seccomp) writeFileAtomic(store.seccompFile(o.id), JSON.stringify({ flags: seccomp.flags, program: Buffer.from(seccomp.program).toString('base64') }), { mode: 0o600, durable: false });
     const fifo = store.fifo(o.id);
     mkfifo(fifo, 0o622);

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../basic/atomic-file.js';
 import { readTextIfPresent } from '../../quiet-fs.js';
@@ -67,18 +67,26 @@ export class OciStore {
   }
 
   /**
-   * Makes the container's directory; false when it exists (another create
-   * of the ID won, or a crashed one left it). mkdir is the arbiter: of two
-   * concurrent creates exactly one gets it.
+   * Makes the container's directory with its first record in it; false when
+   * the ID is taken (another create won, or a crashed one left it). The
+   * directory is filled under a temporary name and renamed into place, so
+   * of two concurrent creates exactly one gets it, and a directory of ours
+   * never exists without a record (a loser can always tell who holds it).
    */
-  claim(id: string): boolean {
+  claim(r: OciRecord): boolean {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    const tmp = join(this.root, `.${checkId(r.id)}.${process.pid}.tmp`);
+    mkdirSync(tmp, { mode: 0o700 });
     try {
-      mkdirSync(this.dir(id), { mode: 0o700 });
+      writeRecord(tmp, r);
+      renameSync(tmp, this.dir(r.id));
       return true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
       throw e;
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   }
 
@@ -100,9 +108,7 @@ export class OciStore {
   }
 
   write(r: OciRecord): void {
-    // The process plan's capability masks and rlimits are bigints, which JSON has no word for.
-    const text = JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
-    writeFileAtomic(join(this.dir(r.id), 'record.json'), `${text}\n`, { mode: 0o600, durable: false });
+    writeRecord(this.dir(r.id), r);
   }
 
   /** The directory exists (a record may not: a create killed before writing one). */
@@ -115,8 +121,14 @@ export class OciStore {
   }
 
   ids(): string[] {
-    return listDir(this.root).filter((n) => ID.test(n));
+    return listDir(this.root).filter((n) => ID.test(n) && !n.startsWith('.'));
   }
+}
+
+function writeRecord(dir: string, r: OciRecord): void {
+  // The process plan's capability masks and rlimits are bigints, which JSON has no word for.
+  const text = JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? { $bigint: v.toString() } : v));
+  writeFileAtomic(join(dir, 'record.json'), `${text}\n`, { mode: 0o600, durable: false });
 }
 
 function isTaggedBigint(v: unknown): v is { $bigint: string } {
