@@ -5,7 +5,7 @@
 // runtime with --systemd-cgroup on the same bundle, interleaved; then what
 // stays resident beside a container's payload.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -43,9 +43,15 @@ const config = (args) => ({
   },
 });
 
+// create hands its stdout and stderr to the container's init, which holds them
+// until it ends: a pipe there would keep spawnSync waiting. They go to a file.
+const ERR = join(DIR, 'runtime.err');
 function rt(bin, name, args) {
-  const r = spawnSync(bin, ['--root', `/run/bench-${name}`, '--systemd-cgroup', ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${name} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  const creates = args[0] === 'create';
+  const errFd = creates ? openSync(ERR, 'w') : null;
+  const r = spawnSync(bin, ['--root', `/run/bench-${name}`, '--systemd-cgroup', ...args], { stdio: ['ignore', creates ? 'ignore' : 'pipe', errFd ?? 'pipe'], encoding: 'utf8' });
+  if (errFd !== null) closeSync(errFd);
+  if (r.status !== 0) throw new Error(`${name} ${args.join(' ')}: exit ${r.status}: ${creates ? readFileSync(ERR, 'utf8') : r.stderr}`);
   return r.stdout;
 }
 const gone = (pid) => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));

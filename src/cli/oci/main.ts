@@ -89,9 +89,10 @@ async function main(argv: string[]): Promise<number> {
     store: new OciStore((opts.get('root') as string | undefined) ?? DEFAULT_OCI_ROOT),
     systemdCgroup: opts.get('systemd-cgroup') === true,
     out: (text) => writeOut(text),
+    // create's stderr is the container's (conmon logs it): with --log, warnings go there only, as runc's.
     warn: (line) => {
-      printErr(`tsmachine-oci: warning: ${line}\n`);
-      log('warning', line);
+      if (opts.get('log') === undefined) printErr(`tsmachine-oci: warning: ${line}\n`);
+      else log('warning', line);
     },
   };
   try {
