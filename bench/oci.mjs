@@ -54,29 +54,48 @@ function rt(bin, name, args) {
   if (r.status !== 0) throw new Error(`${name} ${args.join(' ')}: exit ${r.status}: ${creates ? readFileSync(ERR, 'utf8') : r.stderr}`);
   return r.stdout;
 }
-const gone = (pid) => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+const gone = (pid) => {
+  try {
+    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true; // reaped already
+  }
+};
 
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+/** One lifecycle; returns the whole and each verb's time (ms), and for ours the create's trace phases. */
 function lifecycle(name, bin, id, args) {
   writeFileSync(join(DIR, 'config.json'), JSON.stringify({ ...config(args), linux: { ...config(args).linux, cgroupsPath: `machine.slice:bench:${id}` } }));
-  const t0 = process.hrtime.bigint();
+  const t0 = now();
   rt(bin, name, ['create', '--bundle', DIR, '--pid-file', join(DIR, 'pid'), id]);
+  const t1 = now();
   const pid = Number(readFileSync(join(DIR, 'pid'), 'utf8'));
   rt(bin, name, ['start', id]);
+  const t2 = now();
   while (!gone(pid)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+  const t3 = now();
   rt(bin, name, ['delete', id]);
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  const t4 = now();
+  const phases = process.env.TSMACHINE_TRACE === '1' ? [...readFileSync(ERR, 'utf8').matchAll(/^trace: (\S+) ([\d.]+) ms/gm)].map((m) => [m[1], Number(m[2])]) : [];
+  return { total: t4 - t0, create: t1 - t0, start: t2 - t1, wait: t3 - t2, delete: t4 - t3, phases };
 }
 
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return { median: s[Math.floor(s.length / 2)], p95: s[Math.max(0, Math.ceil(0.95 * s.length) - 1)] };
 };
-const times = Object.fromEntries(RUNTIMES.map(([n]) => [n, []]));
+const runs = Object.fromEntries(RUNTIMES.map(([n]) => [n, []]));
 for (const [n, bin] of RUNTIMES) lifecycle(n, bin, `warm-${n}`, ['/bin/true']);
-for (let i = 0; i < N; i++) for (const [n, bin] of RUNTIMES) times[n].push(lifecycle(n, bin, `b${i}-${n}`, ['/bin/true']));
-const med = Object.fromEntries(RUNTIMES.map(([n]) => [n, stats(times[n])]));
+process.env.TSMACHINE_TRACE = '1'; // only tsmachine-oci reads it
+for (let i = 0; i < N; i++) for (const [n, bin] of RUNTIMES) runs[n].push(lifecycle(n, bin, `b${i}-${n}`, ['/bin/true']));
+delete process.env.TSMACHINE_TRACE;
+const med = Object.fromEntries(RUNTIMES.map(([n]) => [n, stats(runs[n].map((r) => r.total))]));
 line(`oci create+start+wait+delete /bin/true x${N}: ${RUNTIMES.map(([n]) => `${n} median ${med[n].median.toFixed(0)} ms, p95 ${med[n].p95.toFixed(0)} ms`).join(' | ')}`);
 for (const peer of ['crun', 'runc']) if (med[peer]) line(`oci lifecycle ratio tsmachine-oci/${peer}: ${(med['tsmachine-oci'].median / med[peer].median).toFixed(2)}`);
+line(`oci per verb (median ms): ${RUNTIMES.map(([n]) => `${n} ${['create', 'start', 'wait', 'delete'].map((v) => `${v} ${stats(runs[n].map((r) => r[v])).median.toFixed(0)}`).join(', ')}`).join(' | ')}`);
+const phases = {};
+for (const r of runs['tsmachine-oci'] ?? []) for (const [k, v] of r.phases) (phases[k] ??= []).push(v);
+line(`tsmachine-oci create phases (median ms): ${Object.entries(phases).map(([k, v]) => `${k} ${stats(v).median.toFixed(1)}`).join(', ')}`);
 
 // What stays beside a container: created (the parked init, before start) and
 // running (every process of the scope but the payload, plus any runtime process left).

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseGlobals } from '../../src/cli/oci/globals.js';
 import { parseSignal } from '../../src/runtime/oci/signal.js';
 import { checkId, OciStore, type OciRecord } from '../../src/runtime/oci/store.js';
+import { slicePath } from '../../src/runtime/oci/leftover.js';
 
 test('global flags: --x v, --x=v, -x v (urfave/cli), booleans with =true/false, up to the verb', () => {
   const cases: [string[], Record<string, string | true>, string[]][] = [
@@ -69,4 +70,11 @@ test('the record survives a round trip, bigints (capability masks, rlimits) incl
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test("slices nest by their dashes (systemd.slice(5)): where a scope's cgroup is", () => {
+  assert.deepEqual(slicePath('machine.slice'), ['machine.slice']);
+  assert.deepEqual(slicePath('system.slice'), ['system.slice']);
+  assert.deepEqual(slicePath('a-b-c.slice'), ['a.slice', 'a-b.slice', 'a-b-c.slice']);
+  assert.deepEqual(slicePath('-.slice'), []);
 });

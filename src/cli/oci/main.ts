@@ -6,6 +6,7 @@ import { printErr, writeBytes } from '../output.js';
 import { OciStore, DEFAULT_OCI_ROOT } from '../../runtime/oci/store.js';
 import type { OciCommand, OciContext } from './command.js';
 import { GLOBALS, parseGlobals } from './globals.js';
+import { trace } from '../../runtime/trace.js';
 import { create } from './commands/create.js';
 import { start } from './commands/start.js';
 import { state } from './commands/state.js';
@@ -66,6 +67,7 @@ function logger(file: string | undefined, format: string): Logger {
 }
 
 async function main(argv: string[]): Promise<number> {
+  trace('node-start+bundle');
   let globals;
   try {
     globals = parseGlobals(argv);

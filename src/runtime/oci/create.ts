@@ -18,6 +18,7 @@ import { initAlive } from './status.js';
 import { OciStore, type OciRecord } from './store.js';
 import { OciSystemd } from './systemd.js';
 import { scopeBaseProperties } from './scope.js';
+import { trace } from '../trace.js';
 
 export interface CreateOptions {
   id: string;
@@ -53,8 +54,9 @@ function checkHost(o: CreateOptions, plan: CreatePlan): void {
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new OciRuntimeError(`root.path ${root} is not a directory`, o.id);
   if (plan.request.process.apparmorProfile !== undefined && readTextIfPresent('/sys/module/apparmor/parameters/enabled')?.trim() !== 'Y')
     throw new OciRuntimeError(`process.apparmorProfile '${plan.request.process.apparmorProfile}' is set but AppArmor is not enabled on this host`, o.id);
-  if (plan.selinuxLabel !== undefined && !existsSync('/sys/fs/selinux/enforce'))
-    throw new OciRuntimeError(`process.selinuxLabel is set but SELinux is not enabled on this host`, o.id);
+  for (const [field, label] of [['process.selinuxLabel', plan.selinuxLabel], ['linux.mountLabel', plan.mountLabel]] as const)
+    if (label !== undefined && !existsSync('/sys/fs/selinux/enforce'))
+      throw new OciRuntimeError(`${field} '${label}' is set but SELinux is not enabled on this host`, o.id);
   if (plan.request.process.terminal && o.consoleSocket === undefined)
     throw new OciRuntimeError('process.terminal is true: --console-socket is required to hand over the terminal', o.id);
 }
@@ -71,6 +73,7 @@ export async function createContainer(store: OciStore, o: CreateOptions, warn: (
   const plan = loadPlan(o, bundle);
   checkHost(o, plan);
   for (const w of plan.warnings) warn(w);
+  trace('plan');
   const seccomp: OciSeccompProgram | undefined = plan.seccomp ? compileSeccomp(plan.seccomp) : undefined;
 
   const record: OciRecord = {
@@ -99,6 +102,7 @@ export async function createContainer(store: OciStore, o: CreateOptions, warn: (
     await cleanLeftover(store, o.id, prior);
     if (!store.claim(record)) throw new OciRuntimeError(`container ${o.id} already exists`, o.id);
   }
+  trace('seccomp+claim');
   const undo = new UndoStack();
   undo.push('state dir', () => store.remove(o.id));
   const systemd = new OciSystemd();
@@ -128,15 +132,21 @@ export async function createContainer(store: OciStore, o: CreateOptions, warn: (
     record.pid = parked.initPid;
     record.pidStartTime = processStartTime(parked.initPid) ?? 0;
     store.write(record);
+    trace('spawn');
 
     const manager = await systemd.manager();
+    trace('bus');
     try {
-      await manager.startTransientScope(plan.unit.name, [...scopeBaseProperties(plan, parked.initPid), ...plan.properties]);
+      const started = manager.startTransientScope(plan.unit.name, [...scopeBaseProperties(plan, parked.initPid), ...plan.properties]);
+      // machined's bus is connected while systemd makes the scope: off the critical path.
+      systemd.machined().catch(() => undefined);
+      await started;
     } catch (e) {
       if (e instanceof UnitExistsError) throw new OciRuntimeError(`unit ${plan.unit.name} already exists (cgroupsPath names a unit in use)`, o.id, { cause: e });
       throw e;
     }
     undo.push('scope', () => manager.stopUnit(plan.unit.name));
+    trace('scope');
     const machined = await systemd.machined();
     try {
       await machined.registerMachineWithNetwork({ name: plan.machineName, service: 'tsmachine-oci', class: 'container', leader: parked.initPid, rootDirectory: plan.request.rootfs });
@@ -147,16 +157,20 @@ export async function createContainer(store: OciStore, o: CreateOptions, warn: (
     undo.push('machine', () => machined.unregisterMachine(plan.machineName));
     record.machine = plan.machineName;
     store.write(record);
+    trace('machined');
 
     const state = JSON.stringify(stateJson({ id: o.id, status: 'creating', pid: parked.initPid, bundle: plan.bundle, annotations: plan.annotations }));
     writeFileAtomic(store.stateFile(o.id), state, { mode: 0o600, durable: false });
     runHooks(o.id, 'prestart', plan.hooks.prestart, state);
     runHooks(o.id, 'createRuntime', plan.hooks.createRuntime, state);
+    trace('hooks');
     parked.finish();
+    trace('finish');
     if (o.pidFile !== undefined) writeFileAtomic(resolve(o.pidFile), String(parked.initPid), { durable: false });
     record.phase = 'created';
     store.write(record);
     undo.commit();
+    trace('record');
   } catch (e) {
     await undo.unwind();
     throw e;
