@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../../builtins.js';
 import type { OciHookPlan } from '../../kernel/oci-types.js';
 import { HookError } from './errors.js';
 
@@ -7,12 +7,13 @@ import { HookError } from './errors.js';
  * poststart, poststop): config.json's path, args (args[0] is argv[0]) and
  * env (nothing inherited), the state JSON on stdin, killed at their timeout.
  * createContainer and startContainer run inside the container, from the
- * init stage (native/src/oci-init.c).
+ * init stage (native/src/oci-init.c). node:child_process loads on first
+ * use: most containers have no runtime hooks, and every verb would pay for it.
  */
 export function runHooks(id: string, kind: string, hooks: readonly OciHookPlan[], state: string): void {
   for (const h of hooks) {
     const args = h.args.length > 0 ? h.args : [h.path];
-    const r = spawnSync(h.path, args.slice(1), {
+    const r = childProcess().spawnSync(h.path, args.slice(1), {
       argv0: args[0],
       env: Object.fromEntries(h.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
       input: state,
