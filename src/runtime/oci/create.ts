@@ -14,7 +14,7 @@ import { readTextIfPresent } from '../../quiet-fs.js';
 import { OciRuntimeError } from './errors.js';
 import { runHooks } from './hooks.js';
 import { cleanLeftover } from './leftover.js';
-import { initAlive } from './status.js';
+import { initAlive, initCgroupDir } from './status.js';
 import { OciStore, type OciRecord } from './store.js';
 import { OciSystemd } from './systemd.js';
 import { scopeBaseProperties } from './scope.js';
@@ -169,6 +169,8 @@ export async function createContainer(store: OciStore, o: CreateOptions, warn: (
     if (o.pidFile !== undefined) writeFileAtomic(resolve(o.pidFile), String(parked.initPid), { durable: false });
     record.phase = 'created';
     store.write(record);
+    const cgroup = initCgroupDir(parked.initPid);
+    if (cgroup !== null) store.writeFast(o.id, { pid: parked.initPid, start: record.pidStartTime, cgroup, poststart: plan.hooks.poststart.length > 0, poststop: plan.hooks.poststop.length > 0 });
     undo.commit();
     trace('record');
   } catch (e) {

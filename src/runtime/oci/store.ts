@@ -67,6 +67,17 @@ export class OciStore {
   }
 
   /**
+   * What the native front end (native/frontend/tsm-oci.c) needs for `start`,
+   * `kill` and the delete of a stopped container without starting Node:
+   * key=value lines, written once create has succeeded. Anything else it
+   * leaves to this program.
+   */
+  writeFast(id: string, f: { pid: number; start: number; cgroup: string; poststart: boolean; poststop: boolean }): void {
+    const text = `pid=${f.pid}\nstart=${f.start}\ncgroup=${f.cgroup}\npoststart=${f.poststart ? 1 : 0}\npoststop=${f.poststop ? 1 : 0}\n`;
+    writeFileAtomic(join(this.dir(id), 'fast'), text, { mode: 0o600, durable: false });
+  }
+
+  /**
    * Makes the container's directory with its first record in it; false when
    * the ID is taken (another create won, or a crashed one left it). The
    * directory is filled under a temporary name and renamed into place, so
