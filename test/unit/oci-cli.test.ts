@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseGlobals } from '../../src/cli/oci/globals.js';
@@ -64,6 +64,8 @@ test('the record survives a round trip, bigints (capability masks, rlimits) incl
     store.write(r);
     assert.deepEqual(store.read('c1'), r);
     assert.deepEqual(store.ids(), ['c1'], 'no temporary directory left, none listed');
+    store.writeFast('c1', { pid: 42, start: 4242, cgroup: '/sys/fs/cgroup/machine.slice/x.scope', poststart: false, poststop: true });
+    assert.equal(readFileSync(join(root, 'c1', 'fast'), 'utf8'), 'pid=42\nstart=4242\ncgroup=/sys/fs/cgroup/machine.slice/x.scope\npoststart=0\npoststop=1\n', "the native front end's summary");
     store.remove('c1');
     assert.equal(store.read('c1'), null);
     assert.throws(() => store.get('c1'), /container c1 does not exist/);
