@@ -161,8 +161,9 @@ __attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int 
 	tsm_fail(syncfd, "exec", "execve", "", cfg->argv[0]);
 }
 
-__attribute__((noreturn)) static void exec_stage(const struct tsm_config *cfg, int syncfd)
+__attribute__((noreturn)) static void exec_stage(const void *arg, int syncfd)
 {
+	const struct tsm_config *cfg = arg;
 	struct tsm_sync_msg msg;
 	int status;
 
@@ -202,54 +203,16 @@ __attribute__((noreturn)) static void exec_stage(const struct tsm_config *cfg, i
 
 int tsm_exec(const char *blob, size_t len, struct tsm_result *out)
 {
-	struct tsm_sync_msg msg;
-	int sv[2];
-
-	memset(out, 0, sizeof(*out));
-	out->sync_fd = -1;
-	out->pty_fd = -1;
+	tsm_result_init(out);
 	struct tsm_config *cfg = tsm_config_parse(blob, len);
 	if (!cfg || cfg->leader <= 0 || cfg->stdio == TSM_STDIO_JOURNAL) {
 		tsm_result_error(out, "parent", "parse", "request", "", cfg ? EINVAL : errno);
 		tsm_config_free(cfg);
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		tsm_result_error(out, "parent", "socketpair", "", "", errno);
-		tsm_config_free(cfg);
-		return -1;
-	}
-	pid_t stage = tsm_clone(0);
-	if (stage < 0) {
-		tsm_result_error(out, "parent", "clone", "exec stage", "", errno);
-		close(sv[0]);
-		close(sv[1]);
-		tsm_config_free(cfg);
-		return -1;
-	}
-	if (stage == 0) {
-		close(sv[0]);
-		exec_stage(cfg, sv[1]);
-	}
-	close(sv[1]);
+	int r = tsm_stage_start(exec_stage, cfg, "exec stage", SYNC_EXEC_PID, "exec pid", 0, out);
 	tsm_config_free(cfg);
-
-	int r = tsm_recv(sv[0], &msg);
-	if (r == 1 && msg.type == SYNC_EXEC_PID) {
-		out->pid = msg.pid;
-		out->stage_pid = stage;
-		out->sync_fd = sv[0];
-		return 0;
-	}
-	if (r == 1 && msg.type == SYNC_ERROR)
-		tsm_result_from_msg(out, &msg);
-	else
-		tsm_result_error(out, "parent", "recv", "exec pid", "", r < 0 ? errno : EPIPE);
-	close(sv[0]);
-	kill(stage, SIGKILL);
-	while (waitpid(stage, NULL, 0) < 0 && errno == EINTR)
-		;
-	return -1;
+	return r;
 }
 
 /* Undo an exec: the payload dies, the stage (ours) follows and is reaped. */

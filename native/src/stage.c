@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "stage.h"
 
@@ -295,4 +296,62 @@ void tsm_result_error(struct tsm_result *out, const char *stage, const char *sys
 void tsm_result_from_msg(struct tsm_result *out, const struct tsm_sync_msg *m)
 {
 	tsm_result_error(out, m->stage, m->syscall, m->what, m->path, m->err);
+}
+
+void tsm_result_init(struct tsm_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->sync_fd = -1;
+	out->pty_fd = -1;
+}
+
+int tsm_stage_start(void (*stage)(const void *arg, int syncfd), const void *arg, const char *what,
+		    int expect, const char *expect_what, int flags, struct tsm_result *out)
+{
+	struct tsm_sync_msg msg;
+	int sv[2], passed = -1;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		tsm_result_error(out, "parent", "socketpair", "", "", errno);
+		return -1;
+	}
+	pid_t pid = tsm_clone(0);
+	if (pid < 0) {
+		tsm_result_error(out, "parent", "clone", what, "", errno);
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		stage(arg, sv[1]);
+		_exit(127); /* stages do not return */
+	}
+	close(sv[1]);
+
+	int r = tsm_recv_fd(sv[0], &msg, (flags & TSM_START_PASSFD) ? &passed : NULL);
+	int err = errno;
+	if (flags & TSM_START_EXITS)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (r == 1 && msg.type == expect) {
+		out->pid = msg.pid;
+		out->stage_pid = (flags & TSM_START_EXITS) ? 0 : pid;
+		out->sync_fd = sv[0];
+		out->pty_fd = passed;
+		return 0;
+	}
+	if (passed >= 0)
+		close(passed);
+	if (r == 1 && msg.type == SYNC_ERROR)
+		tsm_result_from_msg(out, &msg);
+	else
+		tsm_result_error(out, "parent", "recv", expect_what, "", r < 0 ? err : EPIPE);
+	close(sv[0]);
+	if (!(flags & TSM_START_EXITS)) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	return -1;
 }

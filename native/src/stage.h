@@ -100,5 +100,24 @@ __attribute__((noreturn)) void tsm_init_stage(const struct tsm_config *cfg, int 
 void tsm_result_error(struct tsm_result *out, const char *stage, const char *syscall,
 		      const char *what, const char *path, int err);
 void tsm_result_from_msg(struct tsm_result *out, const struct tsm_sync_msg *m);
+/* Zeroed, with no fds (-1): how every entry point's result starts. */
+void tsm_result_init(struct tsm_result *out);
+
+/* tsm_stage_start's flags. PASSFD: the first message may carry an fd, handed
+ * back in out->pty_fd. EXITS: the stage exits right after its first message,
+ * so it is reaped here whatever it said (out->stage_pid 0), never killed. */
+#define TSM_START_PASSFD 1
+#define TSM_START_EXITS 2
+/*
+ * The parent's side of starting a stage (spawn's child, exec's stage and
+ * their OCI twins): a socketpair, a raw clone running stage(arg, syncfd) in
+ * the copy, then the stage's first message. 0 when that is `expect`:
+ * out->pid is the PID it carries, out->stage_pid the stage's, out->sync_fd
+ * our end. Else -1 with out filled (the stage's SYNC_ERROR, or the parent's
+ * own syscall: `what` names the stage, `expect_what` the message), our end
+ * closed, the stage killed and reaped. out must be tsm_result_init'ed.
+ */
+int tsm_stage_start(void (*stage)(const void *arg, int syncfd), const void *arg, const char *what,
+		    int expect, const char *expect_what, int flags, struct tsm_result *out);
 
 #endif
