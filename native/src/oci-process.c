@@ -41,28 +41,7 @@
 static int send_master(int sock, int master)
 {
 	static const char name[] = "/dev/ptmx";
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = {(void *)name, sizeof(name) - 1};
-	struct msghdr mh;
-	memset(&mh, 0, sizeof(mh));
-	memset(&ctl, 0, sizeof(ctl));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.buf;
-	mh.msg_controllen = sizeof(ctl.buf);
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -1 : 0;
+	return tsm_send_data_fd(sock, name, sizeof(name) - 1, master) < 0 ? -1 : 0;
 }
 
 int tsm_oci_terminal(const struct tsm_oci_process *p, int consolefd, int console, struct tsm_step *s)

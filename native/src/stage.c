@@ -79,13 +79,13 @@ int tsm_send(int fd, const struct tsm_sync_msg *msg)
 	return n == (ssize_t)sizeof(*msg) ? 0 : -1;
 }
 
-int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd)
+ssize_t tsm_send_data_fd(int fd, const void *data, size_t len, int passfd)
 {
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl;
-	struct iovec iov = {(void *)msg, sizeof(*msg)};
+	struct iovec iov = {(void *)data, len};
 	struct msghdr mh;
 	memset(&mh, 0, sizeof(mh));
 	memset(&ctl, 0, sizeof(ctl));
@@ -102,7 +102,12 @@ int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd)
 	do
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(*msg) ? 0 : -1;
+	return n;
+}
+
+int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd)
+{
+	return tsm_send_data_fd(fd, msg, sizeof(*msg), passfd) == (ssize_t)sizeof(*msg) ? 0 : -1;
 }
 
 int tsm_recv_fd(int fd, struct tsm_sync_msg *msg, int *passfd)

@@ -25,6 +25,9 @@ char *tsm_fd_path(int fd, char buf[32]);
 pid_t tsm_clone(unsigned long flags);
 
 int tsm_send(int fd, const struct tsm_sync_msg *msg);
+/* len bytes of data with passfd attached as SCM_RIGHTS: sendmsg's result
+ * (EINTR retried), so each caller decides what a short send means. */
+ssize_t tsm_send_data_fd(int fd, const void *data, size_t len, int passfd);
 /* tsm_send with passfd attached as SCM_RIGHTS. */
 int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd);
 /* Returns 1 for a message, 0 for EOF, -1 on error (errno set). */
