@@ -46,7 +46,6 @@ static int send_master(int sock, int master)
 
 int tsm_oci_terminal(const struct tsm_oci_process *p, int consolefd, int console, struct tsm_step *s)
 {
-	int unlock = 0;
 	/* The container's devpts (mounted with newinstance by config.json), so
 	 * `tty` names its own /dev/pts/N and the host's devpts never sees it. */
 	int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -54,29 +53,14 @@ int tsm_oci_terminal(const struct tsm_oci_process *p, int consolefd, int console
 		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		return tsm_step_failed(s, "open", "ptmx", "/dev/pts/ptmx");
-	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
-		return tsm_step_failed(s, "ioctl", "TIOCSPTLCK", "/dev/pts/ptmx");
 	/* Without a path lookup: nothing in the container can swap /dev/pts/N. */
-	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int slave = tsm_pty_slave(master, 0, p->rows, p->cols, s);
 	if (slave < 0)
-		return tsm_step_failed(s, "ioctl", "TIOCGPTPEER", "/dev/pts/ptmx");
-	if (p->rows && p->cols) {
-		struct winsize ws;
-		memset(&ws, 0, sizeof(ws));
-		ws.ws_row = p->rows;
-		ws.ws_col = p->cols;
-		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
-			return tsm_step_failed(s, "ioctl", "TIOCSWINSZ", "");
-	}
+		return -1;
 	/* The caller made us a session leader: the slave becomes our
 	 * controlling terminal, so ^C typed into the master is SIGINT here. */
-	if (ioctl(slave, TIOCSCTTY, 0) < 0)
-		return tsm_step_failed(s, "ioctl", "TIOCSCTTY", "");
-	for (int fd = 0; fd < 3; fd++)
-		if (dup2(slave, fd) < 0)
-			return tsm_step_failed(s, "dup2", "pty slave", "");
-	if (slave > 2)
-		close(slave);
+	if (tsm_pty_stdio(slave, s) < 0)
+		return -1;
 	/* What a getty or an init writes to /dev/console shows up on the
 	 * caller's terminal, as with runc. Bound through the open slave: no
 	 * /dev/pts/N path is looked up. */

@@ -55,6 +55,13 @@ int tsm_stdio_fds(const int fds[3], struct tsm_step *s);
 /* -t (tty.c): a pty from the devpts instance at /dev/pts, master sent to the
  * parent over syncfd, slave as controlling terminal and 0, 1, 2. */
 int tsm_pty_setup(const struct tsm_config *cfg, int syncfd, struct tsm_step *s);
+/* The slave of a pty master from /dev/pts/ptmx: unlocked, opened with
+ * TIOCGPTPEER (4.13+, no path the container could swap; by_path: by
+ * /dev/pts/N on older kernels), its size set when rows and cols are not 0. */
+int tsm_pty_slave(int master, int by_path, unsigned short rows, unsigned short cols, struct tsm_step *s);
+/* slave as the controlling terminal of the calling session leader and as
+ * 0, 1, 2 (then closed unless it is one of them). */
+int tsm_pty_stdio(int slave, struct tsm_step *s);
 /* caps.c: keep only the capabilities in mask (bounding, effective, permitted). */
 int tsm_drop_caps(uint64_t mask, struct tsm_step *s);
 /* seccomp.c: the default syscall deny list (a no-op on architectures it has
