@@ -2,6 +2,7 @@ import { chmodSync } from 'node:fs';
 import { failure, nativeAddon } from './addon.js';
 import { KernelError } from './errors.js';
 import { EINVAL } from './errno.js';
+import { Records, absolute, invalid } from './records.js';
 import { mknod, S_IFIFO } from './fsops.js';
 import { waitExit } from './wait.js';
 import type {
@@ -19,28 +20,8 @@ import type {
  * forked stage.
  */
 
-function invalid(what: string, value: string): KernelError {
-  return new KernelError({ stage: 'parent', syscall: 'validate', what, errno: EINVAL, path: value });
-}
-
-class Records {
-  private parts: string[] = [];
-  add(key: string, value: string): void {
-    if (value.includes('\0')) throw invalid(`${key} contains NUL`, '');
-    this.parts.push(`${key}=${value}\0`);
-  }
-  buffer(): Buffer {
-    return Buffer.from(this.parts.join(''), 'utf8');
-  }
-}
-
 const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
-
-function absolute(what: string, p: string): string {
-  if (typeof p !== 'string' || !p.startsWith('/')) throw invalid(`${what} must be an absolute path`, String(p));
-  return p;
-}
 
 function integer(what: string, n: number, lo: number, hi: number): string {
   if (!Number.isInteger(n) || n < lo || n > hi) throw invalid(`${what} must be an integer in ${lo}..${hi}`, String(n));
