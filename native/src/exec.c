@@ -117,8 +117,9 @@ static void join_namespaces(const struct tsm_config *cfg, int syncfd)
 	enter_userns(userns, syncfd);
 }
 
-__attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int syncfd)
+__attribute__((noreturn)) static void payload(const void *arg, int syncfd)
 {
+	const struct tsm_config *cfg = arg;
 	struct tsm_sync_msg msg;
 	struct tsm_step step;
 	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_GO)
@@ -164,8 +165,6 @@ __attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int 
 __attribute__((noreturn)) static void exec_stage(const void *arg, int syncfd)
 {
 	const struct tsm_config *cfg = arg;
-	struct tsm_sync_msg msg;
-	int status;
 
 	/* Before anything of the container's: until the payload's execve this
 	 * is a copy of Node, with its memory and its fds (the bus socket to
@@ -178,27 +177,7 @@ __attribute__((noreturn)) static void exec_stage(const void *arg, int syncfd)
 		tsm_fail(syncfd, "exec", "prctl", "PR_SET_DUMPABLE", "");
 	tsm_reset_signals();
 	join_namespaces(cfg, syncfd);
-	pid_t pid = tsm_clone(0);
-	if (pid < 0)
-		tsm_fail(syncfd, "exec", "clone", "payload", "");
-	if (pid == 0)
-		payload(cfg, syncfd);
-
-	/* We are still in the host PID namespace, so this is the host PID. */
-	memset(&msg, 0, sizeof(msg));
-	msg.type = SYNC_EXEC_PID;
-	msg.pid = pid;
-	tsm_send(syncfd, &msg);
-	close(syncfd); /* the parent's EOF must mean the payload exec'd */
-	/* What else Node had open stays out of reach, and copies of the CLI's
-	 * relay pipes must not keep them open: the payload sees EOF on its
-	 * stdin when the CLI closes it. */
-	tsm_close_from(0);
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(127);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	tsm_exec_payload(payload, cfg, syncfd, 0);
 }
 
 int tsm_exec(const char *blob, size_t len, struct tsm_result *out)

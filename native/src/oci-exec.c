@@ -101,8 +101,9 @@ static void join_namespaces(const struct tsm_oci_config *cfg, int syncfd)
 	}
 }
 
-__attribute__((noreturn)) static void payload(const struct tsm_oci_config *cfg, int syncfd)
+__attribute__((noreturn)) static void payload(const void *arg, int syncfd)
 {
+	const struct tsm_oci_config *cfg = arg;
 	static char path[PATH_MAX];
 	const struct tsm_oci_process *p = &cfg->proc;
 	struct tsm_sync_msg msg;
@@ -140,9 +141,7 @@ __attribute__((noreturn)) static void payload(const struct tsm_oci_config *cfg, 
 __attribute__((noreturn)) static void exec_stage(const void *arg, int syncfd)
 {
 	const struct tsm_oci_config *cfg = arg;
-	struct tsm_sync_msg msg;
 	struct tsm_step s;
-	int status;
 
 	/* Until the payload's execve this is a copy of Node (its memory, the
 	 * bus socket): nothing in the container may ptrace it or read its
@@ -158,26 +157,7 @@ __attribute__((noreturn)) static void exec_stage(const void *arg, int syncfd)
 	 * dumpable to fs.suid_dumpable: back to 0. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		fail(syncfd, "prctl", "PR_SET_DUMPABLE", "");
-	pid_t pid = tsm_clone(0);
-	if (pid < 0)
-		fail(syncfd, "clone", "payload", "");
-	if (pid == 0)
-		payload(cfg, syncfd);
-
-	/* Still in the host's PID namespace: this is the host PID. */
-	memset(&msg, 0, sizeof(msg));
-	msg.type = SYNC_EXEC_PID;
-	msg.pid = pid;
-	tsm_send(syncfd, &msg);
-	close(syncfd); /* the parent's EOF must mean the payload exec'd */
-	if (cfg->detach)
-		_exit(0);
-	/* Copies of the caller's pipes must not keep them open. */
-	tsm_close_from(0);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(127);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	tsm_exec_payload(payload, cfg, syncfd, cfg->detach);
 }
 
 int tsm_oci_exec(const char *blob, size_t len, struct tsm_result *out)

@@ -360,3 +360,33 @@ int tsm_stage_start(void (*stage)(const void *arg, int syncfd), const void *arg,
 	}
 	return -1;
 }
+
+void tsm_exec_payload(void (*payload)(const void *arg, int syncfd), const void *arg, int syncfd, int detach)
+{
+	struct tsm_sync_msg msg;
+	int status;
+
+	pid_t pid = tsm_clone(0);
+	if (pid < 0)
+		tsm_fail(syncfd, "exec", "clone", "payload", "");
+	if (pid == 0) {
+		payload(arg, syncfd);
+		_exit(127); /* payloads do not return */
+	}
+	/* Still in the host's PID namespace: this is the host PID. */
+	memset(&msg, 0, sizeof(msg));
+	msg.type = SYNC_EXEC_PID;
+	msg.pid = pid;
+	tsm_send(syncfd, &msg);
+	close(syncfd); /* the parent's EOF must mean the payload exec'd */
+	if (detach)
+		_exit(0);
+	/* What else Node had open stays out of reach, and copies of the CLI's
+	 * relay pipes must not keep them open: the payload sees EOF on its
+	 * stdin when the CLI closes it. */
+	tsm_close_from(0);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(127);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}

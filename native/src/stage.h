@@ -129,5 +129,15 @@ void tsm_result_init(struct tsm_result *out);
  */
 int tsm_stage_start(void (*stage)(const void *arg, int syncfd), const void *arg, const char *what,
 		    int expect, const char *expect_what, int flags, struct tsm_result *out);
+/*
+ * An exec stage's last step, in the container's namespaces: clones
+ * payload(arg, syncfd) (setns(CLONE_NEWPID) applies to children only),
+ * reports its host PID (SYNC_EXEC_PID) and closes the sync socket, so the
+ * parent's EOF means the payload exec'd. detach: exits at once (the payload
+ * goes to the caller's subreaper); else closes every fd and exits with the
+ * payload's status (128+signal when killed).
+ */
+__attribute__((noreturn)) void tsm_exec_payload(void (*payload)(const void *arg, int syncfd), const void *arg,
+						int syncfd, int detach);
 
 #endif
