@@ -26,10 +26,6 @@
 #include "sync.h"
 #include "user.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 static const struct {
 	const char *name;
 	int flag;
@@ -76,26 +72,17 @@ static void enter_userns(int fd, int syncfd)
 static void join_namespaces(const struct tsm_config *cfg, int syncfd)
 {
 	int all = 0;
+	struct tsm_step step;
 	int userns = open_foreign_userns(cfg, syncfd);
 	for (size_t i = 0; i < NNS; i++)
 		all |= namespaces[i].flag;
 
-	/* One atomic step on 5.8+: a pidfd also pins the leader against PID reuse. */
-	int pidfd = (int)syscall(SYS_pidfd_open, cfg->leader, 0);
-	if (pidfd >= 0) {
-		int r = setns(pidfd, all);
-		int err = errno;
-		close(pidfd);
-		if (r == 0) {
-			enter_userns(userns, syncfd);
-			return;
-		}
-		if (err != EINVAL) {
-			errno = err;
-			tsm_fail(syncfd, "exec", "setns", "pidfd", "");
-		}
-	} else if (errno == ESRCH) {
-		tsm_fail(syncfd, "exec", "pidfd_open", "leader", "");
+	int r = tsm_setns_leader(cfg->leader, all, &step);
+	if (r < 0)
+		tsm_fail_step(syncfd, "exec", &step);
+	if (r == 0) {
+		enter_userns(userns, syncfd);
+		return;
 	}
 
 	/* Older kernels: the ns files, all opened before entering any. */

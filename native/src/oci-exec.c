@@ -31,9 +31,6 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
 
 static const struct {
 	const char *name;
@@ -77,21 +74,12 @@ static void join_namespaces(const struct tsm_oci_config *cfg, int syncfd)
 			fail(syncfd, "open", "namespace", path);
 		flags |= namespaces[i].flag;
 	}
-	/* One atomic step on 5.8+, which also pins the leader against PID reuse. */
-	int pidfd = (int)syscall(SYS_pidfd_open, cfg->leader, 0);
-	if (pidfd >= 0) {
-		int r = flags ? setns(pidfd, flags) : 0;
-		int err = errno;
-		close(pidfd);
-		if (r == 0)
-			flags = 0;
-		else if (err != EINVAL) {
-			errno = err;
-			fail(syncfd, "setns", "pidfd", "");
-		}
-	} else if (errno == ESRCH) {
-		fail(syncfd, "pidfd_open", "leader", "");
-	}
+	struct tsm_step s;
+	int r = tsm_setns_leader(cfg->leader, flags, &s);
+	if (r < 0)
+		tsm_fail_step(syncfd, "exec", &s);
+	if (r == 0)
+		flags = 0; /* all joined: the fds are only closed */
 	for (size_t i = 0; i < NNS; i++) {
 		if (fds[i] < 0)
 			continue;

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +13,9 @@
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
 #endif
 
 void tsm_strlcpy(char *dst, const char *src, size_t size)
@@ -203,6 +207,22 @@ int tsm_stdio_fds(const int fds[3], struct tsm_step *s)
 	for (int i = 0; i < 3; i++)
 		close(high[i]);
 	return 0;
+}
+
+int tsm_setns_leader(pid_t leader, int flags, struct tsm_step *s)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, leader, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? tsm_step_failed(s, "pidfd_open", "leader", "") : 1;
+	int r = flags ? setns(pidfd, flags) : 0;
+	int err = errno;
+	close(pidfd);
+	if (r == 0)
+		return 0;
+	if (err == EINVAL)
+		return 1;
+	errno = err;
+	return tsm_step_failed(s, "setns", "pidfd", "");
 }
 
 void tsm_reset_signals(void)

@@ -83,6 +83,13 @@ int tsm_mask_paths(int rootfd, struct tsm_step *s);
 int tsm_each_cpu_path(int rootfd, const char *cpudir, const char *tail,
 		      int (*each)(int rootfd, const char *path, void *arg), void *arg);
 
+/* setns(pidfd_open(leader), flags): every namespace in one step, with the
+ * leader pinned against PID reuse. 0 joined (nothing to do for flags 0),
+ * 1 when the kernel cannot (before 5.8: no pidfd_open, or EINVAL from
+ * setns) so the caller joins through /proc/LEADER/ns files, -1 with errno
+ * and the step (ESRCH: the leader is gone). */
+int tsm_setns_leader(pid_t leader, int flags, struct tsm_step *s);
+
 /* Default dispositions and an empty mask: Node's handlers and its ignored
  * SIGPIPE must not leak into a monitor or payload (execve keeps SIG_IGN). */
 void tsm_reset_signals(void);
