@@ -84,10 +84,8 @@ void tsm_oci_stdio_fixup(void)
 		int fl = fcntl(fd, F_GETFL);
 		if (fl >= 0 && (fl & O_NONBLOCK))
 			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		fl = fcntl(fd, F_GETFD);
-		if (fl >= 0 && (fl & FD_CLOEXEC))
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
 	}
+	tsm_keep_fds(0, 3);
 }
 
 int tsm_oci_rlimits(const struct tsm_oci_process *p, struct tsm_step *s)
@@ -189,8 +187,8 @@ int tsm_oci_apparmor(const struct tsm_oci_process *p, struct tsm_step *s)
 
 int tsm_oci_seccomp(const struct tsm_oci_process *p, struct tsm_step *s)
 {
-	if (p->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return tsm_step_failed(s, "prctl", "PR_SET_NO_NEW_PRIVS", "");
+	if (p->nnp && tsm_no_new_privs(s) < 0)
+		return -1;
 	if (!p->bpf)
 		return 0;
 	struct sock_fprog prog = {p->bpf_len, p->bpf};
@@ -291,11 +289,7 @@ void tsm_oci_execve(const struct tsm_oci_process *p, char *const envp[], const c
 	tsm_oci_stdio_fixup();
 	/* --preserve-fds: 3..3+N-1 stay, whatever Node flagged them; the rest
 	 * (Node's own fds) must not reach the payload. */
-	for (int fd = 3; fd < 3 + preserve; fd++) {
-		int fl = fcntl(fd, F_GETFD);
-		if (fl >= 0 && (fl & FD_CLOEXEC))
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-	}
+	tsm_keep_fds(3, 3 + preserve);
 	tsm_cloexec_from(3 + preserve);
 	tsm_reset_signals();
 	execve(path, p->argv, envp);

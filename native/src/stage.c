@@ -257,12 +257,9 @@ void tsm_close_from(int lowfd)
 		close(fd);
 }
 
-/* Node marks its own stdin/stdout/stderr close-on-exec at startup (it
- * spawns its children with explicit dup2s), so a payload that inherits them
- * would start with fds 0-2 closed. Clear the flag right before exec. */
-static void keep_stdio_across_exec(void)
+void tsm_keep_fds(int lo, int hi)
 {
-	for (int fd = 0; fd < 3; fd++) {
+	for (int fd = lo; fd < hi; fd++) {
 		int fl = fcntl(fd, F_GETFD);
 		if (fl >= 0 && (fl & FD_CLOEXEC))
 			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
@@ -271,7 +268,10 @@ static void keep_stdio_across_exec(void)
 
 void tsm_execvpe(char *const argv[], char *const envp[], const char *path_env)
 {
-	keep_stdio_across_exec();
+	/* Node marks its own stdin/stdout/stderr close-on-exec at startup (it
+	 * spawns its children with explicit dup2s), so a payload that inherits
+	 * them would start with fds 0-2 closed. Cleared right before exec. */
+	tsm_keep_fds(0, 3);
 	const char *name = argv[0];
 	char buf[4096];
 	int saved = ENOENT;

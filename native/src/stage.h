@@ -98,6 +98,8 @@ void tsm_reset_signals(void);
 void tsm_cloexec_from(int lowfd);
 /* Closes every fd >= lowfd (a stage that only waits from here on). */
 void tsm_close_from(int lowfd);
+/* Clears close-on-exec on the open fds lo..hi-1: they reach the payload. */
+void tsm_keep_fds(int lo, int hi);
 
 /* execve, or with no slash in argv[0] a PATH search like execvpe.
  * Returns only on failure, with errno of the most telling attempt. */
