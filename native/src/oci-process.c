@@ -266,20 +266,12 @@ char *const *tsm_oci_envp(const struct tsm_oci_process *p, char **buf, size_t sl
 {
 	struct tsm_user u;
 	struct tsm_step s;
-	char spec[12], tmp[12];
-	int i = 0, j = 0;
+	char spec[12];
 	for (char **e = p->envp; *e; e++)
 		if (strncmp(*e, "HOME=", 5) == 0)
 			return p->envp;
 	/* As runc: the uid's home in the container's /etc/passwd, else "/". */
-	unsigned int uid = p->uid;
-	do
-		tmp[i++] = (char)('0' + uid % 10);
-	while ((uid /= 10));
-	while (i)
-		spec[j++] = tmp[--i];
-	spec[j] = '\0';
-	if (tsm_resolve_user(spec, &u, &s) < 0)
+	if (tsm_resolve_user(tsm_utoa(p->uid, spec), &u, &s) < 0)
 		tsm_strlcpy(u.home, "/", sizeof(u.home));
 	return tsm_env_with_home(p->envp, &u, buf, slots, home, size);
 }

@@ -28,20 +28,26 @@ void tsm_strlcpy(char *dst, const char *src, size_t size)
 	dst[n] = '\0';
 }
 
-char *tsm_itoa(int n, char *buf)
+char *tsm_utoa(unsigned int u, char *buf)
 {
 	char tmp[12];
 	int i = 0, j = 0;
-	unsigned int u = n < 0 ? (unsigned int)(-(long)n) : (unsigned int)n;
 	do {
 		tmp[i++] = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
-	if (n < 0)
-		buf[j++] = '-';
 	while (i)
 		buf[j++] = tmp[--i];
 	buf[j] = '\0';
+	return buf;
+}
+
+char *tsm_itoa(int n, char *buf)
+{
+	if (n >= 0)
+		return tsm_utoa((unsigned int)n, buf);
+	buf[0] = '-';
+	tsm_utoa((unsigned int)(-(long)n), buf + 1);
 	return buf;
 }
 

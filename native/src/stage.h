@@ -16,6 +16,8 @@
 void tsm_strlcpy(char *dst, const char *src, size_t size);
 /* Decimal of n into buf (>= 12 bytes); returns buf. */
 char *tsm_itoa(int n, char *buf);
+/* The same for an unsigned n (a uid above INT_MAX). */
+char *tsm_utoa(unsigned int n, char *buf);
 /* "/proc/PID/TAIL" into buf (size bytes, truncated to fit); returns buf. */
 char *tsm_proc_path(char *buf, size_t size, int pid, const char *tail);
 /* "/proc/self/fd/FD" into buf: the path that names what fd refers to; returns buf. */
