@@ -1,6 +1,7 @@
 import { encodeExec } from './request.js';
 import { failure, nativeAddon, type StageResult } from './addon.js';
 import { KernelError } from './errors.js';
+import { ECHILD } from './errno.js';
 import { handOverPty } from './tty.js';
 import type { ExecRequest, ParkedExec } from './types.js';
 import { waitExit } from './wait.js';
@@ -30,7 +31,7 @@ export function parkedExec(out: StageResult, detached: boolean, released?: (ptyF
 
   // The stage, not the payload, is our child.
   const waitStage = (): Promise<number> => (waited ??= detached
-    ? Promise.reject(new KernelError({ stage: 'parent', syscall: 'waitpid', what: 'detached exec', errno: 10 /* ECHILD */, path: `pid ${pid}` }))
+    ? Promise.reject(new KernelError({ stage: 'parent', syscall: 'waitpid', what: 'detached exec', errno: ECHILD, path: `pid ${pid}` }))
     : waitExit(stagePid));
 
   return {
