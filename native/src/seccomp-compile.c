@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "api.h"
+#include "request.h"
 
 /* seccomp.h (libseccomp 2.5) */
 #define SCMP_ACT_KILL_PROCESS 0x80000000U
@@ -167,15 +168,6 @@ static int64_t action_value(const char *name, const char *errno_str)
 	return -1;
 }
 
-static int key_is(const char *rec, const char *key, const char **val)
-{
-	size_t n = strlen(key);
-	if (strncmp(rec, key, n) != 0 || rec[n] != '=')
-		return 0;
-	*val = rec + n + 1;
-	return 1;
-}
-
 /* "INDEX OP VALUE VALUE2" */
 static int parse_arg(const char *s, struct scmp_arg_cmp *c)
 {
@@ -295,9 +287,9 @@ static int compile(const char **recs, int nrecs, void **ctxp, struct rule *ru, u
 	const char *def = NULL, *def_errno = NULL, *v;
 	int i = 0, nrules = 0;
 	for (; i < nrecs && strncmp(recs[i], "r_action=", 9) != 0; i++) {
-		if (key_is(recs[i], "default", &v))
+		if (tsm_key_is(recs[i], "default", &v))
 			def = v;
-		else if (key_is(recs[i], "default_errno", &v))
+		else if (tsm_key_is(recs[i], "default_errno", &v))
 			def_errno = v;
 		else if (strncmp(recs[i], "arch=", 5) != 0)
 			return fail(r, EINVAL, "validate", "seccomp record", recs[i]);
@@ -327,7 +319,7 @@ static int compile(const char **recs, int nrecs, void **ctxp, struct rule *ru, u
 	if (nrules > 32)
 		(void)scmp.attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (int j = 0; j < i; j++) {
-		if (!key_is(recs[j], "arch", &v))
+		if (!tsm_key_is(recs[j], "arch", &v))
 			continue;
 		uint32_t tok = arch_token(v);
 		if (!tok)
@@ -346,11 +338,11 @@ static int compile(const char **recs, int nrecs, void **ctxp, struct rule *ru, u
 		ru->names = &recs[i];
 		ru->nnames = ru->nargs = 0;
 		for (i++; i < nrecs && strncmp(recs[i], "r_action=", 9) != 0; i++) {
-			if (key_is(recs[i], "r_name", &v)) {
+			if (tsm_key_is(recs[i], "r_name", &v)) {
 				ru->names[ru->nnames++] = v;
-			} else if (key_is(recs[i], "r_errno", &v)) {
+			} else if (tsm_key_is(recs[i], "r_errno", &v)) {
 				err_str = v;
-			} else if (key_is(recs[i], "r_arg", &v)) {
+			} else if (tsm_key_is(recs[i], "r_arg", &v)) {
 				if (ru->nargs == MAX_ARGS)
 					return fail(r, E2BIG, "validate", "seccomp args", act);
 				if (parse_arg(v, &ru->args[ru->nargs++]) < 0)
