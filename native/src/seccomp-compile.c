@@ -71,28 +71,19 @@ static int scmp_load(void)
 {
 	if (scmp.state)
 		return scmp.state > 0;
-	scmp.state = -1;
-	void *h = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return 0;
-#define SYM(field, name)                                   \
-	do {                                               \
-		*(void **)(&scmp.field) = dlsym(h, name); \
-		if (!scmp.field)                           \
-			return 0;                          \
-	} while (0)
-	SYM(init, "seccomp_init");
-	SYM(release, "seccomp_release");
-	SYM(attr_set, "seccomp_attr_set");
-	SYM(arch_resolve_name, "seccomp_arch_resolve_name");
-	SYM(arch_add, "seccomp_arch_add");
-	SYM(syscall_resolve_name, "seccomp_syscall_resolve_name");
-	SYM(rule_add_array, "seccomp_rule_add_array");
-	SYM(export_bpf, "seccomp_export_bpf");
-	SYM(version, "seccomp_version");
-#undef SYM
-	scmp.state = 1;
-	return 1;
+	const struct tsm_dlsym syms[] = {
+		{"seccomp_init", &scmp.init},
+		{"seccomp_release", &scmp.release},
+		{"seccomp_attr_set", &scmp.attr_set},
+		{"seccomp_arch_resolve_name", &scmp.arch_resolve_name},
+		{"seccomp_arch_add", &scmp.arch_add},
+		{"seccomp_syscall_resolve_name", &scmp.syscall_resolve_name},
+		{"seccomp_rule_add_array", &scmp.rule_add_array},
+		{"seccomp_export_bpf", &scmp.export_bpf},
+		{"seccomp_version", &scmp.version},
+	};
+	scmp.state = tsm_dlsyms("libseccomp.so.2", syms, sizeof(syms) / sizeof(syms[0])) ? 1 : -1;
+	return scmp.state > 0;
 }
 
 int tsm_seccomp_version(unsigned int v[3])
