@@ -59,5 +59,13 @@ int tsm_wait(int pid);
 int tsm_remove_tree(const char *path);
 int tsm_notify(const char *socket_path, const char *state);
 int tsm_set_winsize(int fd, int rows, int cols);
+/* A library opened on first use (libnftables, libseccomp): dlopen(lib) and
+ * each name's address stored through its slot (a function pointer's
+ * address). 1, or 0 when the library or a symbol is missing. */
+struct tsm_dlsym {
+	const char *name;
+	void *slot;
+};
+int tsm_dlsyms(const char *lib, const struct tsm_dlsym *syms, size_t n);
 
 #endif

@@ -26,10 +26,6 @@
 #include "sync.h"
 #include "user.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 static const struct {
 	const char *name;
 	int flag;
@@ -76,26 +72,17 @@ static void enter_userns(int fd, int syncfd)
 static void join_namespaces(const struct tsm_config *cfg, int syncfd)
 {
 	int all = 0;
+	struct tsm_step step;
 	int userns = open_foreign_userns(cfg, syncfd);
 	for (size_t i = 0; i < NNS; i++)
 		all |= namespaces[i].flag;
 
-	/* One atomic step on 5.8+: a pidfd also pins the leader against PID reuse. */
-	int pidfd = (int)syscall(SYS_pidfd_open, cfg->leader, 0);
-	if (pidfd >= 0) {
-		int r = setns(pidfd, all);
-		int err = errno;
-		close(pidfd);
-		if (r == 0) {
-			enter_userns(userns, syncfd);
-			return;
-		}
-		if (err != EINVAL) {
-			errno = err;
-			tsm_fail(syncfd, "exec", "setns", "pidfd", "");
-		}
-	} else if (errno == ESRCH) {
-		tsm_fail(syncfd, "exec", "pidfd_open", "leader", "");
+	int r = tsm_setns_leader(cfg->leader, all, &step);
+	if (r < 0)
+		tsm_fail_step(syncfd, "exec", &step);
+	if (r == 0) {
+		enter_userns(userns, syncfd);
+		return;
 	}
 
 	/* Older kernels: the ns files, all opened before entering any. */
@@ -117,8 +104,9 @@ static void join_namespaces(const struct tsm_config *cfg, int syncfd)
 	enter_userns(userns, syncfd);
 }
 
-__attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int syncfd)
+__attribute__((noreturn)) static void payload(const void *arg, int syncfd)
 {
+	const struct tsm_config *cfg = arg;
 	struct tsm_sync_msg msg;
 	struct tsm_step step;
 	if (tsm_recv(syncfd, &msg) != 1 || msg.type != SYNC_GO)
@@ -161,10 +149,9 @@ __attribute__((noreturn)) static void payload(const struct tsm_config *cfg, int 
 	tsm_fail(syncfd, "exec", "execve", "", cfg->argv[0]);
 }
 
-__attribute__((noreturn)) static void exec_stage(const struct tsm_config *cfg, int syncfd)
+__attribute__((noreturn)) static void exec_stage(const void *arg, int syncfd)
 {
-	struct tsm_sync_msg msg;
-	int status;
+	const struct tsm_config *cfg = arg;
 
 	/* Before anything of the container's: until the payload's execve this
 	 * is a copy of Node, with its memory and its fds (the bus socket to
@@ -177,79 +164,21 @@ __attribute__((noreturn)) static void exec_stage(const struct tsm_config *cfg, i
 		tsm_fail(syncfd, "exec", "prctl", "PR_SET_DUMPABLE", "");
 	tsm_reset_signals();
 	join_namespaces(cfg, syncfd);
-	pid_t pid = tsm_clone(0);
-	if (pid < 0)
-		tsm_fail(syncfd, "exec", "clone", "payload", "");
-	if (pid == 0)
-		payload(cfg, syncfd);
-
-	/* We are still in the host PID namespace, so this is the host PID. */
-	memset(&msg, 0, sizeof(msg));
-	msg.type = SYNC_EXEC_PID;
-	msg.pid = pid;
-	tsm_send(syncfd, &msg);
-	close(syncfd); /* the parent's EOF must mean the payload exec'd */
-	/* What else Node had open stays out of reach, and copies of the CLI's
-	 * relay pipes must not keep them open: the payload sees EOF on its
-	 * stdin when the CLI closes it. */
-	tsm_close_from(0);
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(127);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	tsm_exec_payload(payload, cfg, syncfd, 0);
 }
 
 int tsm_exec(const char *blob, size_t len, struct tsm_result *out)
 {
-	struct tsm_sync_msg msg;
-	int sv[2];
-
-	memset(out, 0, sizeof(*out));
-	out->sync_fd = -1;
-	out->pty_fd = -1;
+	tsm_result_init(out);
 	struct tsm_config *cfg = tsm_config_parse(blob, len);
 	if (!cfg || cfg->leader <= 0 || cfg->stdio == TSM_STDIO_JOURNAL) {
 		tsm_result_error(out, "parent", "parse", "request", "", cfg ? EINVAL : errno);
 		tsm_config_free(cfg);
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		tsm_result_error(out, "parent", "socketpair", "", "", errno);
-		tsm_config_free(cfg);
-		return -1;
-	}
-	pid_t stage = tsm_clone(0);
-	if (stage < 0) {
-		tsm_result_error(out, "parent", "clone", "exec stage", "", errno);
-		close(sv[0]);
-		close(sv[1]);
-		tsm_config_free(cfg);
-		return -1;
-	}
-	if (stage == 0) {
-		close(sv[0]);
-		exec_stage(cfg, sv[1]);
-	}
-	close(sv[1]);
+	int r = tsm_stage_start(exec_stage, cfg, "exec stage", SYNC_EXEC_PID, "exec pid", 0, out);
 	tsm_config_free(cfg);
-
-	int r = tsm_recv(sv[0], &msg);
-	if (r == 1 && msg.type == SYNC_EXEC_PID) {
-		out->pid = msg.pid;
-		out->stage_pid = stage;
-		out->sync_fd = sv[0];
-		return 0;
-	}
-	if (r == 1 && msg.type == SYNC_ERROR)
-		tsm_result_from_msg(out, &msg);
-	else
-		tsm_result_error(out, "parent", "recv", "exec pid", "", r < 0 ? errno : EPIPE);
-	close(sv[0]);
-	kill(stage, SIGKILL);
-	while (waitpid(stage, NULL, 0) < 0 && errno == EINTR)
-		;
-	return -1;
+	return r;
 }
 
 /* Undo an exec: the payload dies, the stage (ours) follows and is reaped. */

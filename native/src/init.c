@@ -225,29 +225,18 @@ static void mount_binds(struct init_ctx *c)
 	}
 }
 
-/* runc's way: no temporary old-root directory in the image. */
 static void pivot(struct init_ctx *c)
 {
-	int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	if (oldroot < 0)
-		FAIL(c, "open", "old root", "/");
+	struct tsm_step step;
 	int newroot = tsm_open_in_root(c->rootfd, "/", O_DIRECTORY | O_RDONLY);
 	if (newroot < 0)
 		FAIL(c, "open", "new root", c->cfg->mountpoint);
 	if (fchdir(newroot) < 0)
 		FAIL(c, "fchdir", "new root", c->cfg->mountpoint);
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		FAIL(c, "pivot_root", "", c->cfg->mountpoint);
-	/* The old root now sits on top of "."; step into it and detach it. */
-	if (fchdir(oldroot) < 0)
-		FAIL(c, "fchdir", "old root", "/");
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		FAIL(c, "mount", "old root slave", "/");
-	if (umount2(".", MNT_DETACH) < 0)
-		FAIL(c, "umount2", "old root", "/");
+	if (tsm_pivot_here(c->cfg->mountpoint, &step) < 0)
+		FAIL_STEP(c, &step);
 	if (chdir("/") < 0)
 		FAIL(c, "chdir", "", "/");
-	close(oldroot);
 	close(newroot);
 	close(c->rootfd);
 	c->rootfd = -1;

@@ -30,27 +30,18 @@ static int nft_load(void)
 {
 	if (nft.state)
 		return nft.state > 0;
-	nft.state = -1;
-	void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return 0;
-#define SYM(field, name)                                  \
-	do {                                              \
-		*(void **)(&nft.field) = dlsym(h, name); \
-		if (!nft.field)                           \
-			return 0;                         \
-	} while (0)
-	SYM(ctx_new, "nft_ctx_new");
-	SYM(ctx_free, "nft_ctx_free");
-	SYM(set_output_flags, "nft_ctx_output_set_flags");
-	SYM(buffer_output, "nft_ctx_buffer_output");
-	SYM(buffer_error, "nft_ctx_buffer_error");
-	SYM(get_output, "nft_ctx_get_output_buffer");
-	SYM(get_error, "nft_ctx_get_error_buffer");
-	SYM(run, "nft_run_cmd_from_buffer");
-#undef SYM
-	nft.state = 1;
-	return 1;
+	const struct tsm_dlsym syms[] = {
+		{"nft_ctx_new", &nft.ctx_new},
+		{"nft_ctx_free", &nft.ctx_free},
+		{"nft_ctx_output_set_flags", &nft.set_output_flags},
+		{"nft_ctx_buffer_output", &nft.buffer_output},
+		{"nft_ctx_buffer_error", &nft.buffer_error},
+		{"nft_ctx_get_output_buffer", &nft.get_output},
+		{"nft_ctx_get_error_buffer", &nft.get_error},
+		{"nft_run_cmd_from_buffer", &nft.run},
+	};
+	nft.state = tsm_dlsyms("libnftables.so.1", syms, sizeof(syms) / sizeof(syms[0])) ? 1 : -1;
+	return nft.state > 0;
 }
 
 #define NFT_CTX_DEFAULT 0

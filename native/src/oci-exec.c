@@ -31,9 +31,6 @@
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
 
 static const struct {
 	const char *name;
@@ -77,21 +74,12 @@ static void join_namespaces(const struct tsm_oci_config *cfg, int syncfd)
 			fail(syncfd, "open", "namespace", path);
 		flags |= namespaces[i].flag;
 	}
-	/* One atomic step on 5.8+, which also pins the leader against PID reuse. */
-	int pidfd = (int)syscall(SYS_pidfd_open, cfg->leader, 0);
-	if (pidfd >= 0) {
-		int r = flags ? setns(pidfd, flags) : 0;
-		int err = errno;
-		close(pidfd);
-		if (r == 0)
-			flags = 0;
-		else if (err != EINVAL) {
-			errno = err;
-			fail(syncfd, "setns", "pidfd", "");
-		}
-	} else if (errno == ESRCH) {
-		fail(syncfd, "pidfd_open", "leader", "");
-	}
+	struct tsm_step s;
+	int r = tsm_setns_leader(cfg->leader, flags, &s);
+	if (r < 0)
+		tsm_fail_step(syncfd, "exec", &s);
+	if (r == 0)
+		flags = 0; /* all joined: the fds are only closed */
 	for (size_t i = 0; i < NNS; i++) {
 		if (fds[i] < 0)
 			continue;
@@ -101,8 +89,9 @@ static void join_namespaces(const struct tsm_oci_config *cfg, int syncfd)
 	}
 }
 
-__attribute__((noreturn)) static void payload(const struct tsm_oci_config *cfg, int syncfd)
+__attribute__((noreturn)) static void payload(const void *arg, int syncfd)
 {
+	const struct tsm_oci_config *cfg = arg;
 	static char path[PATH_MAX];
 	const struct tsm_oci_process *p = &cfg->proc;
 	struct tsm_sync_msg msg;
@@ -137,11 +126,10 @@ __attribute__((noreturn)) static void payload(const struct tsm_oci_config *cfg, 
 	_exit(127);
 }
 
-__attribute__((noreturn)) static void exec_stage(const struct tsm_oci_config *cfg, int syncfd)
+__attribute__((noreturn)) static void exec_stage(const void *arg, int syncfd)
 {
-	struct tsm_sync_msg msg;
+	const struct tsm_oci_config *cfg = arg;
 	struct tsm_step s;
-	int status;
 
 	/* Until the payload's execve this is a copy of Node (its memory, the
 	 * bus socket): nothing in the container may ptrace it or read its
@@ -157,36 +145,12 @@ __attribute__((noreturn)) static void exec_stage(const struct tsm_oci_config *cf
 	 * dumpable to fs.suid_dumpable: back to 0. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		fail(syncfd, "prctl", "PR_SET_DUMPABLE", "");
-	pid_t pid = tsm_clone(0);
-	if (pid < 0)
-		fail(syncfd, "clone", "payload", "");
-	if (pid == 0)
-		payload(cfg, syncfd);
-
-	/* Still in the host's PID namespace: this is the host PID. */
-	memset(&msg, 0, sizeof(msg));
-	msg.type = SYNC_EXEC_PID;
-	msg.pid = pid;
-	tsm_send(syncfd, &msg);
-	close(syncfd); /* the parent's EOF must mean the payload exec'd */
-	if (cfg->detach)
-		_exit(0);
-	/* Copies of the caller's pipes must not keep them open. */
-	tsm_close_from(0);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(127);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	tsm_exec_payload(payload, cfg, syncfd, cfg->detach);
 }
 
 int tsm_oci_exec(const char *blob, size_t len, struct tsm_result *out)
 {
-	struct tsm_sync_msg msg;
-	int sv[2];
-
-	memset(out, 0, sizeof(*out));
-	out->sync_fd = -1;
-	out->pty_fd = -1;
+	tsm_result_init(out);
 	struct tsm_oci_config *cfg = tsm_oci_parse(blob, len);
 	if (!cfg || cfg->leader <= 0) {
 		tsm_result_error(out, "parent", "parse", "request", "", cfg ? EINVAL : errno);
@@ -194,48 +158,14 @@ int tsm_oci_exec(const char *blob, size_t len, struct tsm_result *out)
 		return -1;
 	}
 	int detach = cfg->detach;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		tsm_result_error(out, "parent", "socketpair", "", "", errno);
-		tsm_oci_free(cfg);
-		return -1;
-	}
-	pid_t stage = tsm_clone(0);
-	if (stage < 0) {
-		tsm_result_error(out, "parent", "clone", "exec stage", "", errno);
-		close(sv[0]);
-		close(sv[1]);
-		tsm_oci_free(cfg);
-		return -1;
-	}
-	if (stage == 0) {
-		close(sv[0]);
-		exec_stage(cfg, sv[1]);
-	}
-	close(sv[1]);
+	int r = tsm_stage_start(exec_stage, cfg, "exec stage", SYNC_EXEC_PID, "exec pid", 0, out);
 	tsm_oci_free(cfg);
-
-	int r = tsm_recv(sv[0], &msg);
-	int err = errno;
-	if (r == 1 && msg.type == SYNC_EXEC_PID) {
-		out->pid = msg.pid;
-		out->stage_pid = stage;
-		out->sync_fd = sv[0];
-		if (detach) {
-			/* It exits right away: nothing of ours stays between the
-			 * caller and the payload. */
-			while (waitpid(stage, NULL, 0) < 0 && errno == EINTR)
-				;
-			out->stage_pid = 0;
-		}
-		return 0;
+	if (r == 0 && detach) {
+		/* It exits right away: nothing of ours stays between the
+		 * caller and the payload. */
+		while (waitpid(out->stage_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		out->stage_pid = 0;
 	}
-	if (r == 1 && msg.type == SYNC_ERROR)
-		tsm_result_from_msg(out, &msg);
-	else
-		tsm_result_error(out, "parent", "recv", "exec pid", "", r < 0 ? err : EPIPE);
-	close(sv[0]);
-	kill(stage, SIGKILL);
-	while (waitpid(stage, NULL, 0) < 0 && errno == EINTR)
-		;
-	return -1;
+	return r;
 }

@@ -371,6 +371,7 @@ static void run_hooks(struct oci_init *c, int kind)
 static void enter_root(struct oci_init *c)
 {
 	const struct tsm_oci_config *cfg = c->cfg;
+	struct tsm_step s;
 	int newroot = tsm_open_in_root(c->rootfd, "/", O_DIRECTORY | O_RDONLY);
 	if (newroot < 0)
 		FAIL(c, "open", "new root", cfg->rootfs);
@@ -384,21 +385,8 @@ static void enter_root(struct oci_init *c)
 			FAIL(c, "mount", "MS_MOVE", cfg->rootfs);
 		if (chroot(".") < 0)
 			FAIL(c, "chroot", "", cfg->rootfs);
-	} else {
-		int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-		if (oldroot < 0)
-			FAIL(c, "open", "old root", "/");
-		/* runc's way: no put_old directory needed in the image. */
-		if (syscall(SYS_pivot_root, ".", ".") < 0)
-			FAIL(c, "pivot_root", "", cfg->rootfs);
-		if (fchdir(oldroot) < 0)
-			FAIL(c, "fchdir", "old root", "/");
-		/* Detaching must not propagate to the host's mounts. */
-		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-			FAIL(c, "mount", "old root slave", "/");
-		if (umount2(".", MNT_DETACH) < 0)
-			FAIL(c, "umount2", "old root", "/");
-		close(oldroot);
+	} else if (tsm_pivot_here(cfg->rootfs, &s) < 0) {
+		fail_step(c, &s);
 	}
 	if (chdir("/") < 0)
 		FAIL(c, "chdir", "", "/");

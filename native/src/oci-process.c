@@ -41,33 +41,11 @@
 static int send_master(int sock, int master)
 {
 	static const char name[] = "/dev/ptmx";
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = {(void *)name, sizeof(name) - 1};
-	struct msghdr mh;
-	memset(&mh, 0, sizeof(mh));
-	memset(&ctl, 0, sizeof(ctl));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = ctl.buf;
-	mh.msg_controllen = sizeof(ctl.buf);
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -1 : 0;
+	return tsm_send_data_fd(sock, name, sizeof(name) - 1, master) < 0 ? -1 : 0;
 }
 
 int tsm_oci_terminal(const struct tsm_oci_process *p, int consolefd, int console, struct tsm_step *s)
 {
-	int unlock = 0;
 	/* The container's devpts (mounted with newinstance by config.json), so
 	 * `tty` names its own /dev/pts/N and the host's devpts never sees it. */
 	int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -75,29 +53,14 @@ int tsm_oci_terminal(const struct tsm_oci_process *p, int consolefd, int console
 		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		return tsm_step_failed(s, "open", "ptmx", "/dev/pts/ptmx");
-	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
-		return tsm_step_failed(s, "ioctl", "TIOCSPTLCK", "/dev/pts/ptmx");
 	/* Without a path lookup: nothing in the container can swap /dev/pts/N. */
-	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int slave = tsm_pty_slave(master, 0, p->rows, p->cols, s);
 	if (slave < 0)
-		return tsm_step_failed(s, "ioctl", "TIOCGPTPEER", "/dev/pts/ptmx");
-	if (p->rows && p->cols) {
-		struct winsize ws;
-		memset(&ws, 0, sizeof(ws));
-		ws.ws_row = p->rows;
-		ws.ws_col = p->cols;
-		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
-			return tsm_step_failed(s, "ioctl", "TIOCSWINSZ", "");
-	}
+		return -1;
 	/* The caller made us a session leader: the slave becomes our
 	 * controlling terminal, so ^C typed into the master is SIGINT here. */
-	if (ioctl(slave, TIOCSCTTY, 0) < 0)
-		return tsm_step_failed(s, "ioctl", "TIOCSCTTY", "");
-	for (int fd = 0; fd < 3; fd++)
-		if (dup2(slave, fd) < 0)
-			return tsm_step_failed(s, "dup2", "pty slave", "");
-	if (slave > 2)
-		close(slave);
+	if (tsm_pty_stdio(slave, s) < 0)
+		return -1;
 	/* What a getty or an init writes to /dev/console shows up on the
 	 * caller's terminal, as with runc. Bound through the open slave: no
 	 * /dev/pts/N path is looked up. */
@@ -121,10 +84,8 @@ void tsm_oci_stdio_fixup(void)
 		int fl = fcntl(fd, F_GETFL);
 		if (fl >= 0 && (fl & O_NONBLOCK))
 			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		fl = fcntl(fd, F_GETFD);
-		if (fl >= 0 && (fl & FD_CLOEXEC))
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
 	}
+	tsm_keep_fds(0, 3);
 }
 
 int tsm_oci_rlimits(const struct tsm_oci_process *p, struct tsm_step *s)
@@ -226,8 +187,8 @@ int tsm_oci_apparmor(const struct tsm_oci_process *p, struct tsm_step *s)
 
 int tsm_oci_seccomp(const struct tsm_oci_process *p, struct tsm_step *s)
 {
-	if (p->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return tsm_step_failed(s, "prctl", "PR_SET_NO_NEW_PRIVS", "");
+	if (p->nnp && tsm_no_new_privs(s) < 0)
+		return -1;
 	if (!p->bpf)
 		return 0;
 	struct sock_fprog prog = {p->bpf_len, p->bpf};
@@ -305,20 +266,12 @@ char *const *tsm_oci_envp(const struct tsm_oci_process *p, char **buf, size_t sl
 {
 	struct tsm_user u;
 	struct tsm_step s;
-	char spec[12], tmp[12];
-	int i = 0, j = 0;
+	char spec[12];
 	for (char **e = p->envp; *e; e++)
 		if (strncmp(*e, "HOME=", 5) == 0)
 			return p->envp;
 	/* As runc: the uid's home in the container's /etc/passwd, else "/". */
-	unsigned int uid = p->uid;
-	do
-		tmp[i++] = (char)('0' + uid % 10);
-	while ((uid /= 10));
-	while (i)
-		spec[j++] = tmp[--i];
-	spec[j] = '\0';
-	if (tsm_resolve_user(spec, &u, &s) < 0)
+	if (tsm_resolve_user(tsm_utoa(p->uid, spec), &u, &s) < 0)
 		tsm_strlcpy(u.home, "/", sizeof(u.home));
 	return tsm_env_with_home(p->envp, &u, buf, slots, home, size);
 }
@@ -328,11 +281,7 @@ void tsm_oci_execve(const struct tsm_oci_process *p, char *const envp[], const c
 	tsm_oci_stdio_fixup();
 	/* --preserve-fds: 3..3+N-1 stay, whatever Node flagged them; the rest
 	 * (Node's own fds) must not reach the payload. */
-	for (int fd = 3; fd < 3 + preserve; fd++) {
-		int fl = fcntl(fd, F_GETFD);
-		if (fl >= 0 && (fl & FD_CLOEXEC))
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-	}
+	tsm_keep_fds(3, 3 + preserve);
 	tsm_cloexec_from(3 + preserve);
 	tsm_reset_signals();
 	execve(path, p->argv, envp);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "oci.h"
+#include "request.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -72,14 +73,7 @@ static void *grow(void *arr, int *n, size_t elem)
 	return a + (size_t)(*n)++ * elem;
 }
 
-static int key_is(const char *rec, const char *key, const char **val)
-{
-	size_t n = strlen(key);
-	if (strncmp(rec, key, n) != 0 || rec[n] != '=')
-		return 0;
-	*val = rec + n + 1;
-	return 1;
-}
+#define key_is tsm_key_is /* request.c's, by the name this file's parser uses */
 
 /* Whole-string numbers only: a typo in TS must not become 0 here. */
 static int num_u64(const char *s, int base, unsigned long long *out)

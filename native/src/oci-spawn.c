@@ -96,8 +96,9 @@ static int write_map(pid_t init, const char *file, const char *map)
 	return errno ? -1 : 0;
 }
 
-__attribute__((noreturn)) static void child_stage(const struct tsm_oci_config *cfg, int syncfd)
+__attribute__((noreturn)) static void child_stage(const void *arg, int syncfd)
 {
+	const struct tsm_oci_config *cfg = arg;
 	struct tsm_sync_msg msg;
 
 	/* init inherits this with the mm: until its execve it is a copy of
@@ -164,12 +165,7 @@ __attribute__((noreturn)) static void child_stage(const struct tsm_oci_config *c
 
 int tsm_oci_spawn(const char *blob, size_t len, struct tsm_result *out)
 {
-	struct tsm_sync_msg msg;
-	int sv[2], passed = -1;
-
-	memset(out, 0, sizeof(*out));
-	out->sync_fd = -1;
-	out->pty_fd = -1;
+	tsm_result_init(out);
 	struct tsm_oci_config *cfg = tsm_oci_parse(blob, len);
 	if (!cfg) {
 		tsm_result_error(out, "parent", "parse", "request", "", errno);
@@ -184,46 +180,12 @@ int tsm_oci_spawn(const char *blob, size_t len, struct tsm_result *out)
 		tsm_oci_free(cfg);
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		tsm_result_error(out, "parent", "socketpair", "", "", errno);
-		tsm_oci_free(cfg);
-		return -1;
-	}
-	pid_t child = tsm_clone(0);
-	if (child < 0) {
-		tsm_result_error(out, "parent", "clone", "child", "", errno);
-		close(sv[0]);
-		close(sv[1]);
-		tsm_oci_free(cfg);
-		return -1;
-	}
-	if (child == 0) {
-		close(sv[0]);
-		child_stage(cfg, sv[1]);
-	}
-	close(sv[1]);
+	/* The child exits right after its message (or its failure), reaped
+	 * there: no stage of ours stays. init's pidfd rides in out->pty_fd. */
+	int r = tsm_stage_start(child_stage, cfg, "child", SYNC_INIT_PID, "init pid",
+				TSM_START_PASSFD | TSM_START_EXITS, out);
 	tsm_oci_free(cfg);
-
-	int r = tsm_recv_fd(sv[0], &msg, &passed);
-	int err = errno;
-	/* The child exits right after its message (or its failure). */
-	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (r == 1 && msg.type == SYNC_INIT_PID) {
-		out->pid = msg.pid;
-		out->stage_pid = 0; /* reaped: no stage of ours stays */
-		out->sync_fd = sv[0];
-		out->pty_fd = passed;
-		return 0;
-	}
-	if (passed >= 0)
-		close(passed);
-	if (r == 1 && msg.type == SYNC_ERROR)
-		tsm_result_from_msg(out, &msg);
-	else
-		tsm_result_error(out, "parent", "recv", "init pid", "", r < 0 ? err : EPIPE);
-	close(sv[0]);
-	return -1;
+	return r;
 }
 
 /* Waits (bounded) until the process behind pidfd is gone, then SIGKILLs it. */
@@ -246,9 +208,7 @@ int tsm_oci_finish(int syncfd, int pidfd, struct tsm_result *out)
 {
 	struct tsm_sync_msg msg;
 
-	memset(out, 0, sizeof(*out));
-	out->sync_fd = -1;
-	out->pty_fd = -1;
+	tsm_result_init(out);
 	memset(&msg, 0, sizeof(msg));
 	msg.type = SYNC_ROOTFS;
 	/* A failed send (EPIPE: init died) is not the story: the error it

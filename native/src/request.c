@@ -12,7 +12,7 @@ struct counts {
 	size_t lower_len;
 };
 
-static int key_is(const char *rec, const char *key, const char **val)
+int tsm_key_is(const char *rec, const char *key, const char **val)
 {
 	size_t n = strlen(key);
 	if (strncmp(rec, key, n) != 0 || rec[n] != '=')
@@ -77,14 +77,14 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 		return NULL;
 	}
 	for (const char *r = blob; r < end; r += strlen(r) + 1) {
-		if (key_is(r, "lower", &v)) {
+		if (tsm_key_is(r, "lower", &v)) {
 			c.lower++;
 			c.lower_len += strlen(v) + 1;
-		} else if (key_is(r, "argv", &v)) {
+		} else if (tsm_key_is(r, "argv", &v)) {
 			c.argv++;
-		} else if (key_is(r, "env", &v)) {
+		} else if (tsm_key_is(r, "env", &v)) {
 			c.env++;
-		} else if (key_is(r, "bind_src", &v)) {
+		} else if (tsm_key_is(r, "bind_src", &v)) {
 			c.bind++;
 		}
 	}
@@ -108,77 +108,77 @@ struct tsm_config *tsm_config_parse(const char *blob, size_t len)
 	char *upper = NULL, *work = NULL;
 	unsigned long long shm_size = 0;
 	for (const char *r = blob; r < end; r += strlen(r) + 1) {
-		if (key_is(r, "lower", &v)) {
+		if (tsm_key_is(r, "lower", &v)) {
 			lowers[il] = v;
 			cfg->lowers[il++] = dup_or_fail(v, &failed);
 		}
-		else if (key_is(r, "argv", &v))
+		else if (tsm_key_is(r, "argv", &v))
 			cfg->argv[ia++] = dup_or_fail(v, &failed);
-		else if (key_is(r, "env", &v)) {
+		else if (tsm_key_is(r, "env", &v)) {
 			cfg->envp[ie] = dup_or_fail(v, &failed);
 			if (cfg->envp[ie] && strncmp(v, "PATH=", 5) == 0)
 				cfg->path_env = cfg->envp[ie] + 5;
 			ie++;
-		} else if (key_is(r, "bind_src", &v))
+		} else if (tsm_key_is(r, "bind_src", &v))
 			cfg->binds[++ib].src = dup_or_fail(v, &failed);
-		else if (ib >= 0 && key_is(r, "bind_dst", &v))
+		else if (ib >= 0 && tsm_key_is(r, "bind_dst", &v))
 			cfg->binds[ib].dst = dup_or_fail(v, &failed);
-		else if (ib >= 0 && key_is(r, "bind_ro", &v))
+		else if (ib >= 0 && tsm_key_is(r, "bind_ro", &v))
 			cfg->binds[ib].ro = strcmp(v, "1") == 0;
-		else if (key_is(r, "name", &v))
+		else if (tsm_key_is(r, "name", &v))
 			cfg->name = dup_or_fail(v, &failed);
-		else if (key_is(r, "hostname", &v))
+		else if (tsm_key_is(r, "hostname", &v))
 			cfg->hostname = dup_or_fail(v, &failed);
-		else if (key_is(r, "upper", &v))
+		else if (tsm_key_is(r, "upper", &v))
 			upper = dup_or_fail(v, &failed);
-		else if (key_is(r, "work", &v))
+		else if (tsm_key_is(r, "work", &v))
 			work = dup_or_fail(v, &failed);
-		else if (key_is(r, "mnt", &v))
+		else if (tsm_key_is(r, "mnt", &v))
 			cfg->mountpoint = dup_or_fail(v, &failed);
-		else if (key_is(r, "cwd", &v))
+		else if (tsm_key_is(r, "cwd", &v))
 			cfg->cwd = dup_or_fail(v, &failed);
-		else if (key_is(r, "hostnet", &v))
+		else if (tsm_key_is(r, "hostnet", &v))
 			cfg->hostnet = strcmp(v, "1") == 0;
-		else if (key_is(r, "stdio", &v))
+		else if (tsm_key_is(r, "stdio", &v))
 			cfg->stdio = strcmp(v, "journal") == 0 ? TSM_STDIO_JOURNAL
 				     : strcmp(v, "fds") == 0 ? TSM_STDIO_FDS
 				     : strcmp(v, "pty") == 0 ? TSM_STDIO_PTY
 							     : TSM_STDIO_INHERIT;
-		else if (key_is(r, "rows", &v))
+		else if (tsm_key_is(r, "rows", &v))
 			cfg->pty_rows = (unsigned short)atoi(v);
-		else if (key_is(r, "cols", &v))
+		else if (tsm_key_is(r, "cols", &v))
 			cfg->pty_cols = (unsigned short)atoi(v);
-		else if (key_is(r, "ident", &v))
+		else if (tsm_key_is(r, "ident", &v))
 			ident = v;
-		else if (key_is(r, "unit", &v))
+		else if (tsm_key_is(r, "unit", &v))
 			unit = v;
-		else if (key_is(r, "fd0", &v))
+		else if (tsm_key_is(r, "fd0", &v))
 			cfg->fds[0] = atoi(v);
-		else if (key_is(r, "fd1", &v))
+		else if (tsm_key_is(r, "fd1", &v))
 			cfg->fds[1] = atoi(v);
-		else if (key_is(r, "fd2", &v))
+		else if (tsm_key_is(r, "fd2", &v))
 			cfg->fds[2] = atoi(v);
-		else if (key_is(r, "exit", &v))
+		else if (tsm_key_is(r, "exit", &v))
 			cfg->exit_file = dup_or_fail(v, &failed);
-		else if (key_is(r, "monitor", &v))
+		else if (tsm_key_is(r, "monitor", &v))
 			cfg->monitor = dup_or_fail(v, &failed);
-		else if (key_is(r, "userns_base", &v))
+		else if (tsm_key_is(r, "userns_base", &v))
 			cfg->userns_base = (unsigned int)strtoul(v, NULL, 10);
-		else if (key_is(r, "userns_size", &v))
+		else if (tsm_key_is(r, "userns_size", &v))
 			cfg->userns_size = (unsigned int)strtoul(v, NULL, 10);
-		else if (key_is(r, "user", &v))
+		else if (tsm_key_is(r, "user", &v))
 			cfg->user = dup_or_fail(v, &failed);
-		else if (key_is(r, "seccomp", &v))
+		else if (tsm_key_is(r, "seccomp", &v))
 			cfg->seccomp = strcmp(v, "0") != 0;
-		else if (key_is(r, "nnp", &v))
+		else if (tsm_key_is(r, "nnp", &v))
 			cfg->nnp = strcmp(v, "1") == 0;
-		else if (key_is(r, "caps", &v))
+		else if (tsm_key_is(r, "caps", &v))
 			cfg->caps = strtoull(v, NULL, 16);
-		else if (key_is(r, "mask", &v))
+		else if (tsm_key_is(r, "mask", &v))
 			cfg->mask = strcmp(v, "0") != 0;
-		else if (key_is(r, "shm_size", &v))
+		else if (tsm_key_is(r, "shm_size", &v))
 			shm_size = strtoull(v, NULL, 10);
-		else if (key_is(r, "leader", &v))
+		else if (tsm_key_is(r, "leader", &v))
 			cfg->leader = atoi(v);
 	}
 	cfg->nbinds = ib + 1;

@@ -57,6 +57,9 @@ struct tsm_config {
 };
 
 /* Returns NULL with errno (EINVAL for a malformed request, ENOMEM). */
+/* rec ("key=value") has this key: 1 with *val at its value, else 0. The
+ * one record matcher of request.c, oci-request.c and seccomp-compile.c. */
+int tsm_key_is(const char *rec, const char *key, const char **val);
 struct tsm_config *tsm_config_parse(const char *blob, size_t len);
 void tsm_config_free(struct tsm_config *cfg);
 

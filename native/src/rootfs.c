@@ -278,3 +278,23 @@ int tsm_symlink_in_root(int rootfd, const char *target, const char *dir, const c
 	close_keep_errno(dfd);
 	return r;
 }
+
+/* runc's way: no put_old directory needed in the image. */
+int tsm_pivot_here(const char *root, struct tsm_step *s)
+{
+	int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0)
+		return tsm_step_failed(s, "open", "old root", "/");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return tsm_step_failed(s, "pivot_root", "", root);
+	/* The old root now sits on top of "."; step into it and detach it. */
+	if (fchdir(oldroot) < 0)
+		return tsm_step_failed(s, "fchdir", "old root", "/");
+	/* Detaching must not propagate to the host's mounts. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return tsm_step_failed(s, "mount", "old root slave", "/");
+	if (umount2(".", MNT_DETACH) < 0)
+		return tsm_step_failed(s, "umount2", "old root", "/");
+	close(oldroot);
+	return 0;
+}

@@ -23,5 +23,10 @@ int tsm_mount_in_root(int rootfd, const char *src, const char *path, const char 
 int tsm_bind_in_root(int rootfd, const char *src, const char *path, int ro, const char **failed_step);
 /* symlinkat(target, <dir of path>, <name>) with the directory resolved in the rootfs. */
 int tsm_symlink_in_root(int rootfd, const char *target, const char *dir, const char *name);
+/* With the cwd at the new root (root: its name for errors): pivot_root(".",
+ * ".") and the old root, stacked on top of it, detached. The cwd is left
+ * where the old root was: chdir("/") next. */
+struct tsm_step;
+int tsm_pivot_here(const char *root, struct tsm_step *s);
 
 #endif

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "api.h"
+#include "request.h"
 
 /* seccomp.h (libseccomp 2.5) */
 #define SCMP_ACT_KILL_PROCESS 0x80000000U
@@ -70,28 +71,19 @@ static int scmp_load(void)
 {
 	if (scmp.state)
 		return scmp.state > 0;
-	scmp.state = -1;
-	void *h = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return 0;
-#define SYM(field, name)                                   \
-	do {                                               \
-		*(void **)(&scmp.field) = dlsym(h, name); \
-		if (!scmp.field)                           \
-			return 0;                          \
-	} while (0)
-	SYM(init, "seccomp_init");
-	SYM(release, "seccomp_release");
-	SYM(attr_set, "seccomp_attr_set");
-	SYM(arch_resolve_name, "seccomp_arch_resolve_name");
-	SYM(arch_add, "seccomp_arch_add");
-	SYM(syscall_resolve_name, "seccomp_syscall_resolve_name");
-	SYM(rule_add_array, "seccomp_rule_add_array");
-	SYM(export_bpf, "seccomp_export_bpf");
-	SYM(version, "seccomp_version");
-#undef SYM
-	scmp.state = 1;
-	return 1;
+	const struct tsm_dlsym syms[] = {
+		{"seccomp_init", &scmp.init},
+		{"seccomp_release", &scmp.release},
+		{"seccomp_attr_set", &scmp.attr_set},
+		{"seccomp_arch_resolve_name", &scmp.arch_resolve_name},
+		{"seccomp_arch_add", &scmp.arch_add},
+		{"seccomp_syscall_resolve_name", &scmp.syscall_resolve_name},
+		{"seccomp_rule_add_array", &scmp.rule_add_array},
+		{"seccomp_export_bpf", &scmp.export_bpf},
+		{"seccomp_version", &scmp.version},
+	};
+	scmp.state = tsm_dlsyms("libseccomp.so.2", syms, sizeof(syms) / sizeof(syms[0])) ? 1 : -1;
+	return scmp.state > 0;
 }
 
 int tsm_seccomp_version(unsigned int v[3])
@@ -165,15 +157,6 @@ static int64_t action_value(const char *name, const char *errno_str)
 		return actions[i].action | (uint32_t)e;
 	}
 	return -1;
-}
-
-static int key_is(const char *rec, const char *key, const char **val)
-{
-	size_t n = strlen(key);
-	if (strncmp(rec, key, n) != 0 || rec[n] != '=')
-		return 0;
-	*val = rec + n + 1;
-	return 1;
 }
 
 /* "INDEX OP VALUE VALUE2" */
@@ -295,9 +278,9 @@ static int compile(const char **recs, int nrecs, void **ctxp, struct rule *ru, u
 	const char *def = NULL, *def_errno = NULL, *v;
 	int i = 0, nrules = 0;
 	for (; i < nrecs && strncmp(recs[i], "r_action=", 9) != 0; i++) {
-		if (key_is(recs[i], "default", &v))
+		if (tsm_key_is(recs[i], "default", &v))
 			def = v;
-		else if (key_is(recs[i], "default_errno", &v))
+		else if (tsm_key_is(recs[i], "default_errno", &v))
 			def_errno = v;
 		else if (strncmp(recs[i], "arch=", 5) != 0)
 			return fail(r, EINVAL, "validate", "seccomp record", recs[i]);
@@ -327,7 +310,7 @@ static int compile(const char **recs, int nrecs, void **ctxp, struct rule *ru, u
 	if (nrules > 32)
 		(void)scmp.attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (int j = 0; j < i; j++) {
-		if (!key_is(recs[j], "arch", &v))
+		if (!tsm_key_is(recs[j], "arch", &v))
 			continue;
 		uint32_t tok = arch_token(v);
 		if (!tok)
@@ -346,11 +329,11 @@ static int compile(const char **recs, int nrecs, void **ctxp, struct rule *ru, u
 		ru->names = &recs[i];
 		ru->nnames = ru->nargs = 0;
 		for (i++; i < nrecs && strncmp(recs[i], "r_action=", 9) != 0; i++) {
-			if (key_is(recs[i], "r_name", &v)) {
+			if (tsm_key_is(recs[i], "r_name", &v)) {
 				ru->names[ru->nnames++] = v;
-			} else if (key_is(recs[i], "r_errno", &v)) {
+			} else if (tsm_key_is(recs[i], "r_errno", &v)) {
 				err_str = v;
-			} else if (key_is(recs[i], "r_arg", &v)) {
+			} else if (tsm_key_is(recs[i], "r_arg", &v)) {
 				if (ru->nargs == MAX_ARGS)
 					return fail(r, E2BIG, "validate", "seccomp args", act);
 				if (parse_arg(v, &ru->args[ru->nargs++]) < 0)

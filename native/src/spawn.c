@@ -28,8 +28,9 @@
 #include "stage.h"
 #include "sync.h"
 
-__attribute__((noreturn)) static void child_stage(const struct tsm_config *cfg, int syncfd)
+__attribute__((noreturn)) static void child_stage(const void *arg, int syncfd)
 {
+	const struct tsm_config *cfg = arg;
 	struct tsm_sync_msg msg;
 	char pidbuf[12];
 	char *margv[4];
@@ -98,12 +99,7 @@ __attribute__((noreturn)) static void child_stage(const struct tsm_config *cfg, 
 
 int tsm_spawn(const char *blob, size_t len, struct tsm_result *out)
 {
-	struct tsm_sync_msg msg;
-	int sv[2];
-
-	memset(out, 0, sizeof(*out));
-	out->sync_fd = -1;
-	out->pty_fd = -1;
+	tsm_result_init(out);
 	struct tsm_config *cfg = tsm_config_parse(blob, len);
 	if (!cfg) {
 		tsm_result_error(out, "parent", "parse", "request", "", errno);
@@ -114,43 +110,10 @@ int tsm_spawn(const char *blob, size_t len, struct tsm_result *out)
 		tsm_config_free(cfg);
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		tsm_result_error(out, "parent", "socketpair", "", "", errno);
-		tsm_config_free(cfg);
-		return -1;
-	}
-
-	pid_t child = tsm_clone(0);
-	if (child < 0) {
-		tsm_result_error(out, "parent", "clone", "child", "", errno);
-		close(sv[0]);
-		close(sv[1]);
-		tsm_config_free(cfg);
-		return -1;
-	}
-	if (child == 0) {
-		close(sv[0]);
-		child_stage(cfg, sv[1]);
-	}
-	close(sv[1]);
+	/* The child goes on as tsm-monitor: out->stage_pid is the monitor. */
+	int r = tsm_stage_start(child_stage, cfg, "child", SYNC_INIT_PID, "init pid", 0, out);
 	tsm_config_free(cfg);
-
-	int r = tsm_recv(sv[0], &msg);
-	if (r == 1 && msg.type == SYNC_INIT_PID) {
-		out->pid = msg.pid;
-		out->stage_pid = child;
-		out->sync_fd = sv[0];
-		return 0;
-	}
-	if (r == 1 && msg.type == SYNC_ERROR)
-		tsm_result_from_msg(out, &msg);
-	else
-		tsm_result_error(out, "parent", "recv", "init pid", "", r < 0 ? errno : EPIPE);
-	close(sv[0]);
-	kill(child, SIGKILL);
-	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-		;
-	return -1;
+	return r;
 }
 
 /*
@@ -178,9 +141,7 @@ int tsm_reported_failure(int syncfd, struct tsm_result *out)
 	struct tsm_sync_msg msg;
 	ssize_t n;
 
-	memset(out, 0, sizeof(*out));
-	out->sync_fd = -1;
-	out->pty_fd = -1;
+	tsm_result_init(out);
 	do
 		n = recv(syncfd, &msg, sizeof(msg), MSG_DONTWAIT | MSG_PEEK);
 	while (n < 0 && errno == EINTR);

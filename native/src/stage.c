@@ -1,16 +1,21 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "stage.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
 #endif
 
 void tsm_strlcpy(char *dst, const char *src, size_t size)
@@ -23,20 +28,26 @@ void tsm_strlcpy(char *dst, const char *src, size_t size)
 	dst[n] = '\0';
 }
 
-char *tsm_itoa(int n, char *buf)
+char *tsm_utoa(unsigned int u, char *buf)
 {
 	char tmp[12];
 	int i = 0, j = 0;
-	unsigned int u = n < 0 ? (unsigned int)(-(long)n) : (unsigned int)n;
 	do {
 		tmp[i++] = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
-	if (n < 0)
-		buf[j++] = '-';
 	while (i)
 		buf[j++] = tmp[--i];
 	buf[j] = '\0';
+	return buf;
+}
+
+char *tsm_itoa(int n, char *buf)
+{
+	if (n >= 0)
+		return tsm_utoa((unsigned int)n, buf);
+	buf[0] = '-';
+	tsm_utoa((unsigned int)(-(long)n), buf + 1);
 	return buf;
 }
 
@@ -78,13 +89,13 @@ int tsm_send(int fd, const struct tsm_sync_msg *msg)
 	return n == (ssize_t)sizeof(*msg) ? 0 : -1;
 }
 
-int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd)
+ssize_t tsm_send_data_fd(int fd, const void *data, size_t len, int passfd)
 {
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl;
-	struct iovec iov = {(void *)msg, sizeof(*msg)};
+	struct iovec iov = {(void *)data, len};
 	struct msghdr mh;
 	memset(&mh, 0, sizeof(mh));
 	memset(&ctl, 0, sizeof(ctl));
@@ -101,7 +112,12 @@ int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd)
 	do
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(*msg) ? 0 : -1;
+	return n;
+}
+
+int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd)
+{
+	return tsm_send_data_fd(fd, msg, sizeof(*msg), passfd) == (ssize_t)sizeof(*msg) ? 0 : -1;
 }
 
 int tsm_recv_fd(int fd, struct tsm_sync_msg *msg, int *passfd)
@@ -199,6 +215,22 @@ int tsm_stdio_fds(const int fds[3], struct tsm_step *s)
 	return 0;
 }
 
+int tsm_setns_leader(pid_t leader, int flags, struct tsm_step *s)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, leader, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? tsm_step_failed(s, "pidfd_open", "leader", "") : 1;
+	int r = flags ? setns(pidfd, flags) : 0;
+	int err = errno;
+	close(pidfd);
+	if (r == 0)
+		return 0;
+	if (err == EINVAL)
+		return 1;
+	errno = err;
+	return tsm_step_failed(s, "setns", "pidfd", "");
+}
+
 void tsm_reset_signals(void)
 {
 	struct sigaction sa;
@@ -231,12 +263,9 @@ void tsm_close_from(int lowfd)
 		close(fd);
 }
 
-/* Node marks its own stdin/stdout/stderr close-on-exec at startup (it
- * spawns its children with explicit dup2s), so a payload that inherits them
- * would start with fds 0-2 closed. Clear the flag right before exec. */
-static void keep_stdio_across_exec(void)
+void tsm_keep_fds(int lo, int hi)
 {
-	for (int fd = 0; fd < 3; fd++) {
+	for (int fd = lo; fd < hi; fd++) {
 		int fl = fcntl(fd, F_GETFD);
 		if (fl >= 0 && (fl & FD_CLOEXEC))
 			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
@@ -245,7 +274,10 @@ static void keep_stdio_across_exec(void)
 
 void tsm_execvpe(char *const argv[], char *const envp[], const char *path_env)
 {
-	keep_stdio_across_exec();
+	/* Node marks its own stdin/stdout/stderr close-on-exec at startup (it
+	 * spawns its children with explicit dup2s), so a payload that inherits
+	 * them would start with fds 0-2 closed. Cleared right before exec. */
+	tsm_keep_fds(0, 3);
 	const char *name = argv[0];
 	char buf[4096];
 	int saved = ENOENT;
@@ -295,4 +327,92 @@ void tsm_result_error(struct tsm_result *out, const char *stage, const char *sys
 void tsm_result_from_msg(struct tsm_result *out, const struct tsm_sync_msg *m)
 {
 	tsm_result_error(out, m->stage, m->syscall, m->what, m->path, m->err);
+}
+
+void tsm_result_init(struct tsm_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->sync_fd = -1;
+	out->pty_fd = -1;
+}
+
+int tsm_stage_start(void (*stage)(const void *arg, int syncfd), const void *arg, const char *what,
+		    int expect, const char *expect_what, int flags, struct tsm_result *out)
+{
+	struct tsm_sync_msg msg;
+	int sv[2], passed = -1;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		tsm_result_error(out, "parent", "socketpair", "", "", errno);
+		return -1;
+	}
+	pid_t pid = tsm_clone(0);
+	if (pid < 0) {
+		tsm_result_error(out, "parent", "clone", what, "", errno);
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		stage(arg, sv[1]);
+		_exit(127); /* stages do not return */
+	}
+	close(sv[1]);
+
+	int r = tsm_recv_fd(sv[0], &msg, (flags & TSM_START_PASSFD) ? &passed : NULL);
+	int err = errno;
+	if (flags & TSM_START_EXITS)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (r == 1 && msg.type == expect) {
+		out->pid = msg.pid;
+		out->stage_pid = (flags & TSM_START_EXITS) ? 0 : pid;
+		out->sync_fd = sv[0];
+		out->pty_fd = passed;
+		return 0;
+	}
+	if (passed >= 0)
+		close(passed);
+	if (r == 1 && msg.type == SYNC_ERROR)
+		tsm_result_from_msg(out, &msg);
+	else
+		tsm_result_error(out, "parent", "recv", expect_what, "", r < 0 ? err : EPIPE);
+	close(sv[0]);
+	if (!(flags & TSM_START_EXITS)) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	return -1;
+}
+
+void tsm_exec_payload(void (*payload)(const void *arg, int syncfd), const void *arg, int syncfd, int detach)
+{
+	struct tsm_sync_msg msg;
+	int status;
+
+	pid_t pid = tsm_clone(0);
+	if (pid < 0)
+		tsm_fail(syncfd, "exec", "clone", "payload", "");
+	if (pid == 0) {
+		payload(arg, syncfd);
+		_exit(127); /* payloads do not return */
+	}
+	/* Still in the host's PID namespace: this is the host PID. */
+	memset(&msg, 0, sizeof(msg));
+	msg.type = SYNC_EXEC_PID;
+	msg.pid = pid;
+	tsm_send(syncfd, &msg);
+	close(syncfd); /* the parent's EOF must mean the payload exec'd */
+	if (detach)
+		_exit(0);
+	/* What else Node had open stays out of reach, and copies of the CLI's
+	 * relay pipes must not keep them open: the payload sees EOF on its
+	 * stdin when the CLI closes it. */
+	tsm_close_from(0);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(127);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }

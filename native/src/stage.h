@@ -16,6 +16,8 @@
 void tsm_strlcpy(char *dst, const char *src, size_t size);
 /* Decimal of n into buf (>= 12 bytes); returns buf. */
 char *tsm_itoa(int n, char *buf);
+/* The same for an unsigned n (a uid above INT_MAX). */
+char *tsm_utoa(unsigned int n, char *buf);
 /* "/proc/PID/TAIL" into buf (size bytes, truncated to fit); returns buf. */
 char *tsm_proc_path(char *buf, size_t size, int pid, const char *tail);
 /* "/proc/self/fd/FD" into buf: the path that names what fd refers to; returns buf. */
@@ -25,6 +27,9 @@ char *tsm_fd_path(int fd, char buf[32]);
 pid_t tsm_clone(unsigned long flags);
 
 int tsm_send(int fd, const struct tsm_sync_msg *msg);
+/* len bytes of data with passfd attached as SCM_RIGHTS: sendmsg's result
+ * (EINTR retried), so each caller decides what a short send means. */
+ssize_t tsm_send_data_fd(int fd, const void *data, size_t len, int passfd);
 /* tsm_send with passfd attached as SCM_RIGHTS. */
 int tsm_send_fd(int fd, const struct tsm_sync_msg *msg, int passfd);
 /* Returns 1 for a message, 0 for EOF, -1 on error (errno set). */
@@ -52,6 +57,13 @@ int tsm_stdio_fds(const int fds[3], struct tsm_step *s);
 /* -t (tty.c): a pty from the devpts instance at /dev/pts, master sent to the
  * parent over syncfd, slave as controlling terminal and 0, 1, 2. */
 int tsm_pty_setup(const struct tsm_config *cfg, int syncfd, struct tsm_step *s);
+/* The slave of a pty master from /dev/pts/ptmx: unlocked, opened with
+ * TIOCGPTPEER (4.13+, no path the container could swap; by_path: by
+ * /dev/pts/N on older kernels), its size set when rows and cols are not 0. */
+int tsm_pty_slave(int master, int by_path, unsigned short rows, unsigned short cols, struct tsm_step *s);
+/* slave as the controlling terminal of the calling session leader and as
+ * 0, 1, 2 (then closed unless it is one of them). */
+int tsm_pty_stdio(int slave, struct tsm_step *s);
 /* caps.c: keep only the capabilities in mask (bounding, effective, permitted). */
 int tsm_drop_caps(uint64_t mask, struct tsm_step *s);
 /* seccomp.c: the default syscall deny list (a no-op on architectures it has
@@ -73,6 +85,13 @@ int tsm_mask_paths(int rootfd, struct tsm_step *s);
 int tsm_each_cpu_path(int rootfd, const char *cpudir, const char *tail,
 		      int (*each)(int rootfd, const char *path, void *arg), void *arg);
 
+/* setns(pidfd_open(leader), flags): every namespace in one step, with the
+ * leader pinned against PID reuse. 0 joined (nothing to do for flags 0),
+ * 1 when the kernel cannot (before 5.8: no pidfd_open, or EINVAL from
+ * setns) so the caller joins through /proc/LEADER/ns files, -1 with errno
+ * and the step (ESRCH: the leader is gone). */
+int tsm_setns_leader(pid_t leader, int flags, struct tsm_step *s);
+
 /* Default dispositions and an empty mask: Node's handlers and its ignored
  * SIGPIPE must not leak into a monitor or payload (execve keeps SIG_IGN). */
 void tsm_reset_signals(void);
@@ -81,6 +100,8 @@ void tsm_reset_signals(void);
 void tsm_cloexec_from(int lowfd);
 /* Closes every fd >= lowfd (a stage that only waits from here on). */
 void tsm_close_from(int lowfd);
+/* Clears close-on-exec on the open fds lo..hi-1: they reach the payload. */
+void tsm_keep_fds(int lo, int hi);
 
 /* execve, or with no slash in argv[0] a PATH search like execvpe.
  * Returns only on failure, with errno of the most telling attempt. */
@@ -100,5 +121,34 @@ __attribute__((noreturn)) void tsm_init_stage(const struct tsm_config *cfg, int 
 void tsm_result_error(struct tsm_result *out, const char *stage, const char *syscall,
 		      const char *what, const char *path, int err);
 void tsm_result_from_msg(struct tsm_result *out, const struct tsm_sync_msg *m);
+/* Zeroed, with no fds (-1): how every entry point's result starts. */
+void tsm_result_init(struct tsm_result *out);
+
+/* tsm_stage_start's flags. PASSFD: the first message may carry an fd, handed
+ * back in out->pty_fd. EXITS: the stage exits right after its first message,
+ * so it is reaped here whatever it said (out->stage_pid 0), never killed. */
+#define TSM_START_PASSFD 1
+#define TSM_START_EXITS 2
+/*
+ * The parent's side of starting a stage (spawn's child, exec's stage and
+ * their OCI twins): a socketpair, a raw clone running stage(arg, syncfd) in
+ * the copy, then the stage's first message. 0 when that is `expect`:
+ * out->pid is the PID it carries, out->stage_pid the stage's, out->sync_fd
+ * our end. Else -1 with out filled (the stage's SYNC_ERROR, or the parent's
+ * own syscall: `what` names the stage, `expect_what` the message), our end
+ * closed, the stage killed and reaped. out must be tsm_result_init'ed.
+ */
+int tsm_stage_start(void (*stage)(const void *arg, int syncfd), const void *arg, const char *what,
+		    int expect, const char *expect_what, int flags, struct tsm_result *out);
+/*
+ * An exec stage's last step, in the container's namespaces: clones
+ * payload(arg, syncfd) (setns(CLONE_NEWPID) applies to children only),
+ * reports its host PID (SYNC_EXEC_PID) and closes the sync socket, so the
+ * parent's EOF means the payload exec'd. detach: exits at once (the payload
+ * goes to the caller's subreaper); else closes every fd and exits with the
+ * payload's status (128+signal when killed).
+ */
+__attribute__((noreturn)) void tsm_exec_payload(void (*payload)(const void *arg, int syncfd), const void *arg,
+						int syncfd, int detach);
 
 #endif

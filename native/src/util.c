@@ -4,6 +4,7 @@
  * clobber it.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "api.h"
 
 /* Exit code, 128+signal when killed, or -errno. Called on a libuv pool
  * thread (the binding's async work) so Node's event loop keeps running while it blocks. */
@@ -83,4 +85,18 @@ int tsm_remove_tree(const char *path)
 	if (r < 0)
 		return errno == ENOENT ? 0 : -errno;
 	return -r;
+}
+
+int tsm_dlsyms(const char *lib, const struct tsm_dlsym *syms, size_t n)
+{
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		void *f = dlsym(h, syms[i].name);
+		if (!f)
+			return 0;
+		*(void **)syms[i].slot = f;
+	}
+	return 1;
 }

@@ -1,6 +1,6 @@
 import { TsmError, UsageError } from '../errors.js';
 import { trace } from '../runtime/trace.js';
-import { bindingLoaded, exitNowIfLoaded } from '../kernel/exit.js';
+import { exitProcess } from './exit.js';
 import { formatOptions, parseArgs, flag } from './args.js';
 import { printErr, printOut } from './output.js';
 import type { Command, CommandContext } from './command.js';
@@ -73,25 +73,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/**
- * Ends the process. After a runtime verb (the native binding is loaded) the
- * exit handlers run and then _exit: Node's own teardown of V8 and its
- * threads is a visible part of a whole `run --rm` (docs/decisions.md).
- * Not while a write to stdout or stderr is still queued (a full pipe):
- * then Node's exit, which gives it its chance. Nor when Node runs with
- * flags other than the command's own (bin/tsmachine.cjs's first line) or
- * collects coverage: --cpu-prof and friends write at teardown.
- */
+/** Teardown matters with flags other than the command's own (bin/tsmachine.cjs's first line) or coverage. */
 const OWN_NODE_FLAGS = /^--(jitless|no-expose-wasm|preserve-symlinks-main)$/;
 
 function exit(code: number): never {
-  const teardownMatters = process.execArgv.some((f) => !OWN_NODE_FLAGS.test(f)) || process.env.NODE_V8_COVERAGE !== undefined;
-  if (bindingLoaded() && !teardownMatters && !process.getActiveResourcesInfo().some((r) => r.endsWith('WriteWrap'))) {
-    process.exitCode = code;
-    process.emit('exit', code);
-    exitNowIfLoaded(code);
-  }
-  process.exit(code);
+  exitProcess(code, process.execArgv.some((f) => !OWN_NODE_FLAGS.test(f)) || process.env.NODE_V8_COVERAGE !== undefined);
 }
 
 main(process.argv.slice(2)).then(

@@ -9,6 +9,7 @@
 export const ENOENT = 2;
 export const ESRCH = 3;
 export const EINTR = 4;
+export const ECHILD = 10;
 export const EAGAIN = 11;
 export const EWOULDBLOCK = EAGAIN;
 export const EEXIST = 17;

@@ -1,5 +1,7 @@
 import { encodeExec } from './request.js';
-import { failure, nativeAddon } from './addon.js';
+import { failure, nativeAddon, type StageResult } from './addon.js';
+import { KernelError } from './errors.js';
+import { ECHILD } from './errno.js';
 import { handOverPty } from './tty.js';
 import type { ExecRequest, ParkedExec } from './types.js';
 import { waitExit } from './wait.js';
@@ -9,12 +11,28 @@ import { waitExit } from './wait.js';
  * can attach it to the container's scope before it runs anything.
  */
 export function execInContainer(req: ExecRequest): ParkedExec {
-  const lib = nativeAddon();
-  const out = lib.exec(encodeExec(req));
+  const out = nativeAddon().exec(encodeExec(req));
   if (out.rc !== 0) throw failure(out);
+  return parkedExec(out, false, (ptyFd) => handOverPty(req.stdio, ptyFd));
+}
+
+/**
+ * The parked exec around a stage's result, for tsmachine's exec and
+ * tsmachine-oci's (oci.ts). The stage is our child and exits with the
+ * payload's status; `detached` (OCI --detach): it is already gone and the
+ * payload is the subreaper's, so there is nothing to wait for. `released`
+ * gets the pty master the release handed back (-1 without one).
+ */
+export function parkedExec(out: StageResult, detached: boolean, released?: (ptyFd: number) => void): ParkedExec {
+  const lib = nativeAddon();
   const { pid, stagePid } = out;
   let syncFd = out.syncFd;
   let waited: Promise<number> | null = null;
+
+  // The stage, not the payload, is our child.
+  const waitStage = (): Promise<number> => (waited ??= detached
+    ? Promise.reject(new KernelError({ stage: 'parent', syscall: 'waitpid', what: 'detached exec', errno: ECHILD, path: `pid ${pid}` }))
+    : waitExit(stagePid));
 
   return {
     pid,
@@ -25,22 +43,20 @@ export function execInContainer(req: ExecRequest): ParkedExec {
       const res = lib.release(fd);
       if (res.rc !== 0) {
         // the stage is our child: reap it so no zombie is left behind
-        waited ??= waitExit(stagePid);
+        if (!detached) waitStage().catch(() => undefined);
         throw failure(res);
       }
-      handOverPty(req.stdio, res.ptyFd);
+      released?.(res.ptyFd);
     },
-    // The stage exits with the payload's status; it, not the payload, is our child.
     wait(): Promise<number> {
-      waited ??= waitExit(stagePid);
-      return waited;
+      return waitStage();
     },
     abort(): void {
-      if (waited) return;
+      if (waited && !detached) return;
       const fd = syncFd;
       syncFd = -1;
       lib.execAbort(pid, stagePid, fd);
-      waited = Promise.resolve(137);
+      if (!detached) waited = Promise.resolve(137);
     },
   };
 }

@@ -2,8 +2,9 @@ import { chmodSync } from 'node:fs';
 import { failure, nativeAddon } from './addon.js';
 import { KernelError } from './errors.js';
 import { EINVAL } from './errno.js';
+import { Records, absolute, invalid } from './records.js';
+import { parkedExec } from './exec.js';
 import { mknod, S_IFIFO } from './fsops.js';
-import { waitExit } from './wait.js';
 import type {
   IdMap, OciCreateRequest, OciDevicePlan, OciExecRequest, OciHookPlan, OciMountPlan, OciParkedExec, OciParkedInit,
   OciProcessPlan, OciTimeOffset,
@@ -19,28 +20,8 @@ import type {
  * forked stage.
  */
 
-function invalid(what: string, value: string): KernelError {
-  return new KernelError({ stage: 'parent', syscall: 'validate', what, errno: EINVAL, path: value });
-}
-
-class Records {
-  private parts: string[] = [];
-  add(key: string, value: string): void {
-    if (value.includes('\0')) throw invalid(`${key} contains NUL`, '');
-    this.parts.push(`${key}=${value}\0`);
-  }
-  buffer(): Buffer {
-    return Buffer.from(this.parts.join(''), 'utf8');
-  }
-}
-
 const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
-
-function absolute(what: string, p: string): string {
-  if (typeof p !== 'string' || !p.startsWith('/')) throw invalid(`${what} must be an absolute path`, String(p));
-  return p;
-}
 
 function integer(what: string, n: number, lo: number, hi: number): string {
   if (!Number.isInteger(n) || n < lo || n > hi) throw invalid(`${what} must be an integer in ${lo}..${hi}`, String(n));
@@ -251,43 +232,9 @@ export function ociSpawn(req: OciCreateRequest): OciParkedInit {
  * parked until release() so the runtime can attach it to the scope first.
  */
 export function ociExec(req: OciExecRequest): OciParkedExec {
-  const lib = nativeAddon();
-  const out = lib.ociExec(encodeOciExec(req));
+  const out = nativeAddon().ociExec(encodeOciExec(req));
   if (out.rc !== 0) throw failure(out);
-  const { pid, stagePid } = out;
-  let syncFd = out.syncFd;
-  let waited: Promise<number> | null = null;
-  const detached = req.detach;
-
-  // The exec stage is our child and exits with the payload's status; with
-  // detach it is already gone and the payload is the subreaper's.
-  const waitStage = (): Promise<number> => (waited ??= detached
-    ? Promise.reject(new KernelError({ stage: 'parent', syscall: 'waitpid', what: 'detached exec', errno: 10 /* ECHILD */, path: `pid ${pid}` }))
-    : waitExit(stagePid));
-
-  return {
-    pid,
-    release(): void {
-      if (syncFd < 0) throw new Error('exec already released or aborted');
-      const fd = syncFd;
-      syncFd = -1;
-      const res = lib.release(fd);
-      if (res.rc !== 0) {
-        if (!detached) waitStage().catch(() => undefined); // reap the stage: no zombie
-        throw failure(res);
-      }
-    },
-    wait(): Promise<number> {
-      return waitStage();
-    },
-    abort(): void {
-      if (waited && !detached) return;
-      const fd = syncFd;
-      syncFd = -1;
-      lib.execAbort(pid, stagePid, fd);
-      if (!detached) waited = Promise.resolve(137);
-    },
-  };
+  return parkedExec(out, req.detach);
 }
 
 /** exec.fifo: mkfifo(2) with exactly `mode` (the umask would take o+w, which init needs after dropping to the process's uid). */

@@ -1,34 +1,9 @@
 import { MONITOR_BIN } from '../paths.js';
-import { KernelError } from './errors.js';
-import { EINVAL } from './errno.js';
+import { Records, absolute, invalid } from './records.js';
 import type { ExecRequest, SeccompProfile, SpawnRequest, StdioPlan } from './types.js';
 import { DEFAULT_CAPABILITIES, capabilityMask } from './caps.js';
 
-/**
- * Requests travel to C as one buffer of "key=value\0" records (parsed by
- * native/src/request.c): no struct layout to keep in sync, and repeated keys
- * (lower, argv, env, bind_*) keep their order.
- */
-
-function invalid(what: string, path: string): KernelError {
-  return new KernelError({ stage: 'parent', syscall: 'validate', what, errno: EINVAL, path });
-}
-
-class Records {
-  private parts: string[] = [];
-  add(key: string, value: string): void {
-    if (value.includes('\0')) throw invalid(`${key} contains NUL`, '');
-    this.parts.push(`${key}=${value}\0`);
-  }
-  buffer(): Buffer {
-    return Buffer.from(this.parts.join(''), 'utf8');
-  }
-}
-
-function absolute(what: string, p: string): string {
-  if (!p.startsWith('/')) throw invalid(`${what} must be absolute`, p);
-  return p;
-}
+/** tsmachine's own requests as records (records.ts) for native/src/request.c; repeated keys: lower, argv, env, bind_*. */
 
 /** overlay's option string has no escaping for these in lowerdir/upperdir/workdir. */
 function overlayPath(what: string, p: string): string {

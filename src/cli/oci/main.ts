@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { TsmError, UsageError } from '../../errors.js';
-import { bindingLoaded, exitNowIfLoaded } from '../../kernel/exit.js';
+import { exitProcess } from '../exit.js';
 import { formatOptions, parseArgs, flag } from '../args.js';
 import { printErr, writeBytes } from '../output.js';
 import { OciStore, DEFAULT_OCI_ROOT } from '../../runtime/oci/store.js';
@@ -117,12 +117,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** As tsmachine's main: _exit once done, no teardown of V8 (the binding is loaded by then). */
 function exit(code: number): never {
-  if (bindingLoaded() && process.env.NODE_V8_COVERAGE === undefined && !process.getActiveResourcesInfo().some((r) => r.endsWith('WriteWrap'))) {
-    process.exitCode = code;
-    process.emit('exit', code);
-    exitNowIfLoaded(code);
-  }
-  process.exit(code);
+  exitProcess(code, process.env.NODE_V8_COVERAGE !== undefined);
 }
 
 main(process.argv.slice(2)).then(
