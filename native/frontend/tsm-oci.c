@@ -331,6 +331,35 @@ static int verb_kill(const char *dir, const char *signame)
 	return kill((pid_t)f.pid, sig);
 }
 
+/*
+ * A scope is collected by systemd once its cgroup is empty, which is a moment
+ * after the init died: the engine's delete often comes first. An empty
+ * cgroup ("populated 0") is worth waiting a little for, as that costs less
+ * than a Node start; one with processes left is Node's to kill. Returns
+ * whether the directory is gone.
+ */
+static int scope_collected(const char *cgroup)
+{
+	char events[PATH_MAX + 32], buf[256];
+	snprintf(events, sizeof events, "%s/cgroup.events", cgroup);
+	long long deadline = now_ms() + 300;
+	for (int delay = 1;; delay = delay * 2 > 20 ? 20 : delay * 2) {
+		int fd = open(events, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return errno == ENOENT && access(cgroup, F_OK) != 0 && errno == ENOENT;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			return 0;
+		buf[n] = 0;
+		if (strncmp(buf, "populated 0\n", 12) != 0 && strstr(buf, "\npopulated 0\n") == NULL)
+			return 0;
+		if (now_ms() > deadline)
+			return 0;
+		sleep_ms(delay);
+	}
+}
+
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st, (void)ftw;
@@ -340,13 +369,13 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 /*
  * leftover.ts's case of a stopped container whose scope systemd collected:
  * nothing left but the directory. Anything else (hooks, a live init, a scope
- * still there) needs systemd or a hook runner: Node.
+ * with processes, or one not collected soon) needs systemd or a hook runner: Node.
  */
 static int verb_delete(const char *dir)
 {
 	struct fast f;
 	struct stat st;
-	if (read_fast(dir, &f) || f.poststop || init_alive(&f) || stat(f.cgroup, &st) == 0 || errno != ENOENT)
+	if (read_fast(dir, &f) || f.poststop || init_alive(&f) || !scope_collected(f.cgroup))
 		return -1;
 	int lock = take_lock(dir);
 	if (lock < 0)

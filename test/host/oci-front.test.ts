@@ -171,6 +171,21 @@ test('delete removes the directory only when the init is dead and its scope cgro
   fellBack(['--root', state, 'delete', hooks.id]);
   assert.equal(existsSync(hooks.dir), true);
 
+  // A scope with processes left is Node's at once; an empty one is waited for a little.
+  writeFileSync(join(scope, 'cgroup.events'), 'populated 1\nfrozen 0\n');
+  let t0 = Date.now();
+  fellBack(['--root', state, 'delete', withScope.id]);
+  assert.ok(Date.now() - t0 < 250, 'no wait for a populated scope');
+  writeFileSync(join(scope, 'cgroup.events'), 'populated 0\nfrozen 0\n');
+  t0 = Date.now();
+  fellBack(['--root', state, 'delete', withScope.id]);
+  assert.ok(Date.now() - t0 >= 250, 'an empty scope was waited for');
+  assert.equal(existsSync(withScope.dir), true);
+  const collector = spawn('sh', ['-c', `sleep 0.1; rm -rf '${scope}'`], { stdio: 'ignore' });
+  children.push(collector);
+  fast(['--root', state, 'delete', withScope.id]);
+  assert.equal(existsSync(withScope.dir), false, 'deleted once systemd (here: a shell) collected the scope');
+
   mkdirSync(join(live.dir, 'sub', 'deeper'), { recursive: true });
   writeFileSync(join(live.dir, 'sub', 'deeper', 'f'), 'x');
   fast(['--root', state, 'delete', live.id]);
