@@ -13,7 +13,7 @@ const N = Number(process.env.BENCH_RUNS ?? 20);
 const DIR = '/var/lib/tsmbench-oci';
 const line = (s) => console.log(`bench: ${s}`);
 const RUNTIMES = [
-  ['tsmachine-oci', join(ROOT, 'bin/tsmachine-oci.cjs')],
+  ['tsmachine-oci', join(ROOT, 'bin/tsmachine-oci')],
   ['crun', '/usr/bin/crun'],
   ['runc', '/usr/bin/runc'],
 ].filter(([, bin]) => existsSync(bin));

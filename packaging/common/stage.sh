@@ -21,7 +21,7 @@ need() {
         [[ -e $tree/$f ]] || { echo "stage: $tree/$f is missing; run 'npm run build' first" >&2; exit 1; }
     done
 }
-need dist/tsmachine.cjs dist/tsmachine-oci.cjs bin/tsmachine.cjs native/build/tsmachine.node native/build/tsm-monitor build/images/httpd
+need dist/tsmachine.cjs dist/tsmachine-oci.cjs bin/tsmachine.cjs native/build/tsmachine.node native/build/tsm-monitor native/build/tsm-oci build/images/httpd
 
 rm -rf "$dest"
 install -d -m 0755 "$lib/bin" "$lib/dist" "$lib/native/build" "$lib/build/images" \
@@ -49,11 +49,10 @@ cat > "$dest/usr/bin/tsmachine" <<'SHIM'
 exec /usr/bin/node --jitless --no-expose-wasm --preserve-symlinks-main /usr/lib/tsmachine/bin/tsmachine.cjs "$@"
 SHIM
 chmod 0755 "$dest/usr/bin/tsmachine"
-cat > "$dest/usr/bin/tsmachine-oci" <<'SHIM'
-#!/bin/sh
-exec /usr/bin/node --jitless --no-expose-wasm --preserve-symlinks-main /usr/lib/tsmachine/bin/tsmachine-oci.cjs "$@"
-SHIM
-chmod 0755 "$dest/usr/bin/tsmachine-oci"
+# /usr/bin/tsmachine-oci: the native front end (start, kill and delete of a
+# stopped container without Node), which runs /usr/bin/node on
+# /usr/lib/tsmachine/bin/tsmachine-oci.cjs, with the flags above, for the rest.
+install -m 0755 "$tree/native/build/tsm-oci" "$dest/usr/bin/tsmachine-oci"
 
 install -m 0644 "$repo/units/tsmachine@.service" "$dest/usr/lib/systemd/system/"
 gzip -9n < "$repo/man/tsmachine.1" > "$dest/usr/share/man/man1/tsmachine.1.gz"
@@ -66,3 +65,4 @@ install -m 0644 "$repo/completion/tsmachine.bash" "$dest/usr/share/bash-completi
 # Strip the native code: debug info is for the build tree, not the package.
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$lib/native/build/tsmachine.node"
 strip --remove-section=.comment --remove-section=.note "$lib/native/build/tsm-monitor"
+strip --remove-section=.comment --remove-section=.note "$dest/usr/bin/tsmachine-oci"

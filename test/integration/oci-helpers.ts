@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from './helpers.js';
 
-export const TSMACHINE_OCI = fileURLToPath(new URL('../../../bin/tsmachine-oci.cjs', import.meta.url));
+export const TSMACHINE_OCI = fileURLToPath(new URL('../../../bin/tsmachine-oci', import.meta.url));
 const ROOTFS = fileURLToPath(new URL('../../../build/images/httpd/rootfs', import.meta.url));
 
 export interface Runtime {
