@@ -116,6 +116,9 @@ rmSync(ROOTFS, { recursive: true, force: true });
 // 6. the OCI runtime against crun and runc
 const ociBench = spawnSync(process.execPath, [join(ROOT, 'bench/oci.mjs')], { stdio: 'inherit' });
 if (ociBench.status !== 0) line(`oci bench failed (exit ${ociBench.status})`);
+// 6b. podman and containerd on tsmachine-oci, crun and runc
+const engBench = spawnSync(process.execPath, [join(ROOT, 'bench/engines.mjs')], { stdio: 'inherit' });
+if (engBench.status !== 0) line(`engines bench failed (exit ${engBench.status})`);
 // 7. images: import throughput against umoci/skopeo, start latency on 5 layers vs 1
 const img = spawnSync(process.execPath, [join(ROOT, 'bench/images.mjs')], { stdio: 'inherit' });
 if (img.status !== 0) line(`images bench failed (exit ${img.status})`);

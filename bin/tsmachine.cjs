@@ -110,12 +110,15 @@ function writeCache(k) {
     const tmp = `${cacheFile(k)}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, data, { mode: 0o644 });
     fs.renameSync(tmp, cacheFile(k));
-    // Caches of this command's older bundles or another Node are dead weight
-    // now (those of this bundle under other flags are not, nor the other
+    // Caches of this command's older bundles are dead weight now (those of
+    // this bundle under other flags or another Node are not, nor the other
     // command's; keys before the name was in them began with Node's version).
+    // Two Nodes can take turns on one bundle: podman's cleanup process found
+    // Debian's /usr/bin/node where conmon had found /usr/local/bin's, and each
+    // deleted the other's cache, so every create and delete compiled anew.
     for (const f of fs.readdirSync(CACHE_DIR)) {
       const mine = f.startsWith(`${NAME}-v`) || f.startsWith('v');
-      if (mine && !f.startsWith(`${base}.`) && !f.startsWith(`${base}-`)) fs.rmSync(path.join(CACHE_DIR, f), { force: true });
+      if (mine && !f.includes(`-${stamp[1]}`)) fs.rmSync(path.join(CACHE_DIR, f), { force: true });
     }
     if (k === 'full') fs.rmSync(cacheFile('light'), { force: true });
   } catch { /* no cache this time */ }

@@ -61,6 +61,19 @@ chmod 0644 "$dest/usr/share/man/man1/tsmachine-oci.1.gz"
 gzip -9n < "$repo/man/tsmachine.tsmachine.5" > "$dest/usr/share/man/man5/tsmachine.tsmachine.5.gz"
 chmod 0644 "$dest/usr/share/man/man1/tsmachine.1.gz" "$dest/usr/share/man/man5/tsmachine.tsmachine.5.gz"
 install -m 0644 "$repo/completion/tsmachine.bash" "$dest/usr/share/bash-completion/completions/tsmachine"
+# `podman --runtime tsmachine`: podman 4.3 (containers/common 0.50) reads
+# drop-ins from /etc/containers/containers.conf.d/ only (tried in the test VM;
+# /usr/share/containers/containers.conf.d/ comes with later versions, which
+# still read /etc). A conffile: an administrator's edit survives upgrades.
+install -d -m 0755 "$dest/etc/containers/containers.conf.d"
+cat > "$dest/etc/containers/containers.conf.d/50-tsmachine.conf" <<'CONF'
+# tsmachine-oci(1) as an OCI runtime podman knows by name:
+#   podman --runtime tsmachine run ...
+# Installed by the tsmachine package.
+[engine.runtimes]
+tsmachine = ["/usr/bin/tsmachine-oci"]
+CONF
+chmod 0644 "$dest/etc/containers/containers.conf.d/50-tsmachine.conf"
 
 # Strip the native code: debug info is for the build tree, not the package.
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$lib/native/build/tsmachine.node"

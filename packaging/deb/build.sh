@@ -60,7 +60,11 @@ size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@MAINTAINER@|$maintainer|" \
     -e "s|@INSTALLED_SIZE@|$size|" -e "s|@LIBC@|$libc|" "$here/control.in" > "$root/DEBIAN/control"
 for s in postinst prerm postrm; do install -m 0755 "$here/$s" "$root/DEBIAN/$s"; done
-(cd "$root" && find . -path ./DEBIAN -prune -o -type f -print0 | sort -z | xargs -0 md5sum | sed 's|  \./|  |') > "$root/DEBIAN/md5sums"
+# Files under /etc are the administrator's once installed (dpkg asks before replacing an edited one).
+(cd "$root" && find etc -type f | sort | sed 's|^|/|') > "$root/DEBIAN/conffiles"
+chmod 0644 "$root/DEBIAN/conffiles"
+[[ -s $root/DEBIAN/conffiles ]] || rm "$root/DEBIAN/conffiles"
+(cd "$root" && find . \( -path ./DEBIAN -o -path ./etc \) -prune -o -type f -print0 | sort -z | xargs -0 md5sum | sed 's|  \./|  |') > "$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/md5sums" "$root/DEBIAN/control"
 
 # Same mtimes everywhere, so two builds of one tree give the same .deb.

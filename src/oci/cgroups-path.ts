@@ -24,7 +24,8 @@ export function unitForCgroupsPath(cgroupsPath: string | undefined, opts: { id: 
   const path = cgroupsPath ?? '';
   if (path === '') return defaultUnit(opts.id);
   if (!opts.systemdCgroup)
-    throw new OciConfigError('linux.cgroupsPath', `'${path}' is a cgroupfs path; tsmachine-oci creates systemd scopes only: pass --systemd-cgroup with SLICE:PREFIX:NAME`);
+    // containerd gives /NAMESPACE/ID unless told otherwise: say how to tell it.
+    throw new OciConfigError('linux.cgroupsPath', `'${path}' is a cgroupfs path; tsmachine-oci creates systemd scopes only: pass --systemd-cgroup with SLICE:PREFIX:NAME (containerd: SystemdCgroup = true; ctr run: --runc-systemd-cgroup --cgroup SLICE:PREFIX:NAME)`);
   const parts = path.split(':');
   if (parts.length !== 3) throw new OciConfigError('linux.cgroupsPath', `'${path}' is not SLICE:PREFIX:NAME (as --systemd-cgroup wants)`);
   const [slice0, prefix, name] = parts as [string, string, string];

@@ -56,6 +56,25 @@ test('the code cache is written, accepted, replaced when corrupt, and upgraded o
   }
 });
 
+test("another Node's cache of the same bundle stays (two Nodes taking turns); another bundle's goes", { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsm-v8-'));
+  try {
+    const stamp = /^\/\/ tsmachine-bundle ([0-9a-f]{16})\n/.exec(readFileSync(BUNDLE, 'utf8').slice(0, 64))?.[1];
+    assert.ok(stamp, 'the build stamped the bundle');
+    const otherNode = `tsmachine-v0.0.1-x64-${stamp}-jitless.full`;
+    const otherBundle = 'tsmachine-v0.0.1-x64-0000000000000000-jitless.full';
+    writeFileSync(join(dir, otherNode), 'another node');
+    writeFileSync(join(dir, otherBundle), 'old bundle');
+    assert.equal(cli(dir, ['--version']).cache, 'none');
+    const left = readdirSync(dir);
+    assert.ok(left.includes(otherNode), `kept: ${left.join(' ')}`);
+    assert.ok(!left.includes(otherBundle), 'an older bundle\'s cache is removed');
+    assert.equal(left.filter((f) => f.endsWith('.light')).length, 1, 'and this run wrote its own');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('runs with and without --jitless keep a cache each instead of replacing each other', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsm-v8-'));
   const jitless = ['--jitless', '--no-expose-wasm'];

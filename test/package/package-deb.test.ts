@@ -41,7 +41,8 @@ test('dpkg -i: installed with the guest\'s packages, the unit known to systemd',
   const files = ok(await run('dpkg', ['-L', 'tsmachine']), 'dpkg -L');
   for (const f of [BIN, '/usr/bin/tsmachine-oci', '/usr/lib/tsmachine/dist/tsmachine-oci.cjs', '/usr/share/man/man1/tsmachine-oci.1.gz', '/usr/lib/tsmachine/dist/tsmachine.cjs', '/usr/lib/tsmachine/bin/tsmachine.cjs', '/usr/lib/tsmachine/native/build/tsmachine.node',
     '/usr/lib/tsmachine/native/build/tsm-monitor',
-    '/usr/lib/systemd/system/tsmachine@.service', '/usr/share/man/man1/tsmachine.1.gz', '/etc/tsmachine']) {
+    '/usr/lib/systemd/system/tsmachine@.service', '/usr/share/man/man1/tsmachine.1.gz', '/etc/tsmachine',
+    '/etc/containers/containers.conf.d/50-tsmachine.conf']) {
     assert.ok(files.split('\n').includes(f), `dpkg -L lists ${f}`);
   }
   assert.ok(!files.includes('/node_modules/'), 'no npm modules: the native binding is our own');
@@ -104,6 +105,26 @@ test('the installed tsmachine starts httpd: machinectl lists it, the page is ser
   assert.equal((await machines()).find((m) => m.machine === NAME), undefined, 'machine gone');
   assert.equal(unitProperty(unit, 'ActiveState'), 'inactive');
   assert.ok(!existsSync(`/var/lib/tsmachine/containers/${NAME}`), 'container directory removed');
+});
+
+test('podman knows the installed runtime by name (the conffile in /etc/containers/containers.conf.d/) and still has crun', { skip }, async () => {
+  const conffiles = ok(await run('dpkg-query', ['-W', '-f=${Conffiles}', 'tsmachine']), 'dpkg-query Conffiles');
+  assert.match(conffiles, /\/etc\/containers\/containers\.conf\.d\/50-tsmachine\.conf [0-9a-f]{32}/);
+  const path = await run('podman', ['--runtime', 'tsmachine', 'info', '--format', '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}']);
+  assert.equal(path.code, 0, path.stderr);
+  assert.equal(path.stdout.trim(), 'tsmachine /usr/bin/tsmachine-oci');
+  const image = 'localhost/tsm-deb-bb:t';
+  ok(await run('/bin/sh', ['-c', `tar -C /usr/lib/tsmachine/build/images/httpd/rootfs -c . | podman import - ${image}`], { timeoutMs: 120_000 }), 'podman import');
+  try {
+    const r = await run('podman', ['--runtime', 'tsmachine', 'run', '--rm', '--pull=never', '--network', 'none', image, 'sh', '-c', 'echo hi; exit 3'], { timeoutMs: 180_000 });
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, 'hi\n');
+    // The drop-in adds a runtime; podman's own table (crun) is still there.
+    const crun = await run('podman', ['--runtime', 'crun', 'info', '--format', '{{.Host.OCIRuntime.Name}}']);
+    assert.equal(crun.stdout.trim(), 'crun', crun.stderr);
+  } finally {
+    await run('podman', ['rmi', '-f', image]);
+  }
 });
 
 test('dpkg --purge: a running tsmachine@ instance is stopped; unit, /etc/tsmachine, /var/lib/tsmachine, the code cache and the enablement links go', { skip }, async () => {

@@ -34,7 +34,8 @@ test('rpm -qlp: the program, its native binding, the unit, man pages, completion
   for (const f of ['/usr/bin/tsmachine', '/usr/bin/tsmachine-oci', '/usr/lib/tsmachine/dist/tsmachine-oci.cjs', '/usr/lib/tsmachine/bin/tsmachine-oci.cjs', '/usr/share/man/man1/tsmachine-oci.1.gz', '/usr/lib/tsmachine/dist/tsmachine.cjs', '/usr/lib/tsmachine/bin/tsmachine.cjs', '/usr/lib/tsmachine/native/build/tsmachine.node',
     '/usr/lib/tsmachine/native/build/tsm-monitor',
     '/usr/lib/systemd/system/tsmachine@.service', '/usr/share/man/man1/tsmachine.1.gz', '/usr/share/man/man5/tsmachine.tsmachine.5.gz',
-    '/usr/share/bash-completion/completions/tsmachine', '/usr/share/licenses/tsmachine/copyright', '/etc/tsmachine']) {
+    '/usr/share/bash-completion/completions/tsmachine', '/usr/share/licenses/tsmachine/copyright', '/etc/tsmachine',
+    '/etc/containers/containers.conf.d/50-tsmachine.conf']) {
     assert.ok(files.includes(f), `rpm -qlp lists ${f}`);
   }
   assert.ok(!files.some((f) => f.includes('/node_modules/')), 'no npm modules: the native binding is our own');

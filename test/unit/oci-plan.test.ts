@@ -52,7 +52,7 @@ test('cgroupsPath with --systemd-cgroup: SLICE:PREFIX:NAME', () => {
 test('cgroupsPath without --systemd-cgroup: only the default; a cgroupfs path is refused', () => {
   assert.deepEqual(unitForCgroupsPath(undefined, { id: 'x', systemdCgroup: false }), { slice: 'machine.slice', name: 'tsmachine-oci-x.scope' });
   assert.throws(() => unitForCgroupsPath('/default/x', { id: 'x', systemdCgroup: false }), (e: unknown) => e instanceof OciConfigError &&
-    e.message === "config.json: linux.cgroupsPath '/default/x' is a cgroupfs path; tsmachine-oci creates systemd scopes only: pass --systemd-cgroup with SLICE:PREFIX:NAME");
+    e.message === "config.json: linux.cgroupsPath '/default/x' is a cgroupfs path; tsmachine-oci creates systemd scopes only: pass --systemd-cgroup with SLICE:PREFIX:NAME (containerd: SystemdCgroup = true; ctr run: --runc-systemd-cgroup --cgroup SLICE:PREFIX:NAME)");
 });
 
 test('seccomp: actions, operators, architectures, flags, errnoRet checked', () => {

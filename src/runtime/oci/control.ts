@@ -46,7 +46,12 @@ async function waitEnded(pid: number, startTime: number, ms: number): Promise<bo
 export async function deleteContainer(store: OciStore, id: string, force: boolean, warn: (line: string) => void): Promise<void> {
   const r = store.read(id);
   if (r === null) {
-    if (!store.exists(id)) throw new OciRuntimeError(`container ${id} does not exist`, id);
+    // runc and crun: --force of an unknown ID succeeds. containerd's shim
+    // runs `delete --force` after a create that failed, and would log ours.
+    if (!store.exists(id)) {
+      if (force) return;
+      throw new OciRuntimeError(`container ${id} does not exist`, id);
+    }
     store.remove(id); // a create killed before its first record
     return;
   }
