@@ -6,23 +6,17 @@
 // containerd's shim are outside it, and none of the runtimes stays running).
 // Goal: ahead of runc, within 1.5x of crun, on the same engine.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const N = Number(process.env.BENCH_RUNS ?? 20);
 const IMAGE = 'localhost/tsmbench-bb:t';
 const line = (s) => console.log(`bench: ${s}`);
-// As the packages' /usr/bin/tsmachine-oci: node by absolute path. Through
-// bin/tsmachine-oci.cjs's `env node` shebang, podman's create (under conmon)
-// and delete (its cleanup process) were seen running without the V8 code
-// cache that start had, at 2-5 s a verb instead of 0.7-1.2 s.
-const SHIM = '/run/tsmbench-engines/tsmachine-oci';
-mkdirSync('/run/tsmbench-engines', { recursive: true });
-writeFileSync(SHIM, `#!/bin/sh\nexec ${process.execPath} --jitless --no-expose-wasm --preserve-symlinks-main ${join(ROOT, 'bin/tsmachine-oci.cjs')} "$@"\n`);
-chmodSync(SHIM, 0o755);
+// bin/tsmachine-oci: the native front end engines call (start, kill and a
+// stopped container's delete without Node; the rest through its Node program).
 const RUNTIMES = [
-  ['tsmachine-oci', SHIM],
+  ['tsmachine-oci', join(ROOT, 'bin/tsmachine-oci')],
   ['crun', '/usr/bin/crun'],
   ['runc', '/usr/bin/runc'],
 ].filter(([, bin]) => existsSync(bin));
