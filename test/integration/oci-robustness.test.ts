@@ -59,7 +59,8 @@ for (const rt of RUNTIMES) {
     const pidFile = join(b.dir, 'exec.pid');
     const r = await oci(rt, ['exec', '--process', proc, '--detach', '--pid-file', pidFile, id]);
     assert.equal(r.code, 0, r.stderr);
-    await waitUntil('the exec', () => readIf(join(b.out, 'exec-uid')) !== null);
+    // The shell creates the file before id writes to it.
+    await waitUntil('the exec', () => (readIf(join(b.out, 'exec-uid')) ?? '').trim() !== '');
     assert.equal(readIf(join(b.out, 'exec-uid'))!.trim(), '1000');
     const pid = Number(readIf(pidFile));
     assert.ok(pid > 0 && existsSync(`/proc/${pid}`), 'the pid file names a live host process');
