@@ -136,10 +136,16 @@ int tsm_recv_fd(int fd, struct tsm_sync_msg *msg, int *passfd)
 	mh.msg_iovlen = 1;
 	mh.msg_control = ctl.buf;
 	mh.msg_controllen = sizeof(ctl.buf);
-	/* CLOEXEC: a passed pty master must not leak into later stages. */
+	/* CLOEXEC: a passed pty master must not leak into later stages.
+	 * ECONNRESET once: a peer that exits with a message of ours unread (a
+	 * stage failing just as GO arrives) sets an error the kernel reports
+	 * before the queue, where that stage's SYNC_ERROR still waits; the
+	 * error is cleared by being reported, so the next read gets the
+	 * message, or EOF. */
+	int reset = 0;
 	do
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !reset++)));
 	if (n > 0) {
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
