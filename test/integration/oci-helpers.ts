@@ -144,3 +144,30 @@ export async function stateOf(rt: Runtime, id: string): Promise<{ status: string
   if (r.code !== 0) throw new Error(`${rt.name} state ${id}: exit ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
+
+/** The console-socket receiver fixture (conmon's end), built by `npm run build`. */
+export const RECEIVER = fileURLToPath(new URL('../fixtures/console-receiver', import.meta.url));
+
+/**
+ * A file's bundles: `setup(rt, args)` makes one under a unique ID and
+ * registers its `delete --force` and removal, which `cleanAll()` (in the
+ * file's after()) runs newest first.
+ */
+export function bundles(prefix: string): {
+  setup(rt: Runtime, args: string[], edit?: (c: Record<string, any>) => void): { id: string; b: Bundle };
+  cleanAll(): Promise<void>;
+} {
+  const undo: Array<() => Promise<unknown>> = [];
+  let serial = 0;
+  return {
+    setup(rt, args, edit) {
+      const id = `${prefix}-${rt.name.replace(/[^a-z]/g, '')}-${process.pid}-${serial++}`;
+      const b = makeBundle(id, args, edit);
+      undo.push(async () => { await oci(rt, ['delete', '--force', id]); b.remove(); });
+      return { id, b };
+    },
+    async cleanAll() {
+      for (const c of undo.reverse()) await c().catch(() => undefined);
+    },
+  };
+}

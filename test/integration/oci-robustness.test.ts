@@ -9,23 +9,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { machines, unitProperty, waitUntil } from './helpers.js';
-import { RUNTIMES, makeBundle, oci, readIf, stateOf, type Bundle, type Runtime } from './oci-helpers.js';
+import { RECEIVER, RUNTIMES, bundles, oci, readIf, stateOf, type Bundle, type Runtime } from './oci-helpers.js';
 
-const RECEIVER = fileURLToPath(new URL('../fixtures/console-receiver', import.meta.url));
-const cleanup: Array<() => Promise<unknown>> = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c().catch(() => undefined);
-});
-
-let serial = 0;
-function setup(rt: Runtime, args: string[], edit?: (c: Record<string, any>) => void): { id: string; b: Bundle } {
-  const id = `rob-${rt.name.replace(/[^a-z]/g, '')}-${process.pid}-${serial++}`;
-  const b = makeBundle(id, args, edit);
-  cleanup.push(async () => { await oci(rt, ['delete', '--force', id]); b.remove(); });
-  return { id, b };
-}
+const { setup, cleanAll } = bundles('rob');
+after(() => cleanAll());
 
 async function running(rt: Runtime, args: string[], edit?: (c: Record<string, any>) => void): Promise<{ id: string; b: Bundle }> {
   const s = setup(rt, ['sh', '-c', `echo up > /out/up; ${args.join(' ')}`], edit);
